@@ -1,0 +1,49 @@
+# Shared set-up for scripts/*: source it, then call the functions needed.
+# Everything a fresh machine lacks is installed here, so that no step is done by hand.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+cd "$ROOT"
+# Material prints a banner about its successor on every build; we know (see DESIGN.md).
+export NO_MKDOCS_2_WARNING=1
+
+# ensure_venv [EXTRAS]: create .venv and install the package (with extras), again only when
+# pyproject.toml changed since the last install.
+ensure_venv() {
+    local extras="${1:-}" spec="." stamp
+    [ -n "$extras" ] && spec=".[$extras]"
+    if [ ! -x "$PY" ]; then
+        echo "setup: creating $VENV"
+        python3 -m venv "$VENV"
+    fi
+    stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)-${extras:-base}"
+    if [ ! -e "$stamp" ]; then
+        echo "setup: installing kitbuilder ${extras:+with $extras }into .venv"
+        "$PY" -m pip install --quiet --disable-pip-version-check -e "$spec" 2>&1 \
+            | grep -v "^WARNING: Location" || true
+        "$PY" -c "import kitbuilder" # fail here, clearly, if the install did not work
+        touch "$stamp"
+    fi
+}
+
+# ensure_apt PACKAGE COMMAND...: install a Debian package when one of its commands is missing.
+ensure_apt() {
+    local package="$1"; shift
+    local missing=0 cmd
+    for cmd in "$@"; do command -v "$cmd" >/dev/null 2>&1 || missing=1; done
+    [ "$missing" = 0 ] && return 0
+    if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
+        echo "setup: $package is needed ($*); install it with: apt-get install $package" >&2
+        return 1
+    fi
+    local sudo=""; [ "$(id -u)" != 0 ] && sudo="sudo"
+    echo "setup: installing $package (Debian package)"
+    if [ -z "${APT_UPDATED:-}" ]; then
+        $sudo apt-get update -qq >/dev/null
+        APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+        "$package" >/dev/null
+}

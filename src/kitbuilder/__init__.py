@@ -1,0 +1,1 @@
+"""Build the « Discuter du travail » kit and the association's site from YAML and Markdown."""

@@ -1,0 +1,72 @@
+"""The command line: `kitbuilder check` and `kitbuilder build --out DIR`."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from kitbuilder import layout
+from kitbuilder.build import BuildResult, build_kit
+from kitbuilder.errors import KitError
+from kitbuilder.sources import load_kit
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kitbuilder", description=__doc__)
+    parser.add_argument("--kit", type=Path, default=Path("kit"), help="kit sources (default: kit)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("check", help="check the kit sources and list every problem found")
+    build = commands.add_parser("build", help="build the kit's files and pages into a folder")
+    build.add_argument("--out", type=Path, required=True, help="folder to write (replaced whole)")
+    build.add_argument("--cache", type=Path, default=Path(".cache/kitbuilder"),
+                       help="cache folder (default: .cache/kitbuilder)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            kit = load_kit(args.kit)
+            print(f"{args.kit}: OK — {len(kit.sheets)} fiches, "
+                  f"{len(kit.story.parts)} parties du récit")
+        else:
+            result = build_kit(args.kit, args.cache)
+            publish(result, args.out)
+            print(result.summary())
+            print(f"written to {args.out}")
+    except KitError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problème(s) trouvé(s) ; rien n’a été construit.",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def publish(result: BuildResult, out: Path) -> None:
+    """Write pages and files to a fresh folder, then swap it in place of `out` at once."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        for name, markdown in result.pages.items():
+            page = staging / name
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(markdown, encoding="utf-8")
+        (staging / layout.FILES).mkdir()
+        for output in result.files:
+            shutil.copyfile(output.path, staging / layout.FILES / output.name)
+        old = None
+        if out.exists():
+            old = out.with_name(f".{out.name}-old")
+            shutil.rmtree(old, ignore_errors=True)
+            out.rename(old)
+        staging.rename(out)
+        if old:
+            shutil.rmtree(old)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The MkDocs face: builds the kit and adds its pages and files to the site."""
+
+from __future__ import annotations
+
+from importlib.resources import files as resources
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+
+from kitbuilder import layout
+from kitbuilder.build import BuildResult, build_kit
+from kitbuilder.errors import KitError
+
+log = get_plugin_logger(__name__)
+CSS = "assets/kitbuilder/kit.css"
+
+
+class KitConfig(base.Config):
+    enabled = c.Type(bool, default=True)
+    """Build the kit with the site; off, the site is built without its kit pages."""
+    kit_dir = c.Type(str, default="kit")
+    """The kit's sources, relative to mkdocs.yml."""
+    cache_dir = c.Type(str, default=".cache/kitbuilder")
+    """Where built files are kept between builds, relative to mkdocs.yml."""
+    url = c.Type(str, default="kit")
+    """The folder of the site where the kit's pages and files are published."""
+
+
+class KitPlugin(BasePlugin[KitConfig]):
+    def __init__(self) -> None:
+        self.result: BuildResult | None = None
+
+    def _path(self, config: MkDocsConfig, value: str) -> Path:
+        return Path(config.config_file_path).parent / value
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if self.config.enabled:
+            config.extra_css.append(CSS)
+        return config
+
+    # Runs before MkDocs empties site/, so that a mistake in the sources leaves the last good
+    # site in place.
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        if not self.config.enabled:
+            return
+        try:
+            self.result = build_kit(self._path(config, self.config.kit_dir),
+                                    self._path(config, self.config.cache_dir))
+        except KitError as exc:
+            for problem in exc.problems:
+                log.error(str(problem))
+            raise PluginError(f"the kit has {len(exc.problems)} problem(s); see above") from None
+        log.info(self.result.summary())
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
+        if not self.config.enabled or self.result is None:
+            return files
+        base_url = self.config.url.strip("/")
+        for path, markdown in self.result.pages.items():
+            files.append(File.generated(config, f"{base_url}/{path}", content=markdown))
+        for output in self.result.files:
+            files.append(File.generated(config, f"{base_url}/{layout.FILES}/{output.name}",
+                                        abs_src_path=str(output.path)))
+        css = resources("kitbuilder") / "resources" / "kit.css"
+        files.append(File.generated(config, CSS, abs_src_path=str(css)))
+        return files
+
+    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:
+        if self.config.enabled:
+            server.watch(str(self._path(config, self.config.kit_dir)))
+

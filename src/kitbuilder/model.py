@@ -1,0 +1,240 @@
+"""The kit as plain, immutable data: what every renderer reads. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal, Union
+
+from annotated_types import Ge, Le, MinLen
+from pydantic import Discriminator
+
+# Constraints are annotations so that the loader can check them; they are inert elsewhere.
+Text = Annotated[str, MinLen(1)]
+# `extra: forbid` turns an unknown key in a YAML source into an error instead of silence.
+_STRICT = {"extra": "forbid"}
+
+
+# --- Rich text, parsed from Markdown -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of text with its inline formatting."""
+
+    text: str
+    strong: bool = False
+    em: bool = False
+    code: bool = False
+    href: str | None = None
+
+
+Inline = tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int  # 1 = the document's sections (`##` in the source), 2 = sub-sections
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    spans: Inline
+    speaker: str | None = None  # set for a dialogue line written `**Name** : ...`
+
+
+@dataclass(frozen=True)
+class ListBlock:
+    items: tuple[Inline, ...]
+    ordered: bool = False
+
+
+@dataclass(frozen=True)
+class TableBlock:
+    header: tuple[Inline, ...]
+    rows: tuple[tuple[Inline, ...], ...]
+
+
+Block = Union[Heading, Paragraph, ListBlock, TableBlock]
+
+
+def plain(spans: Inline) -> str:
+    """The text of some spans without formatting."""
+    return "".join(s.text for s in spans)
+
+
+# --- The guide ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guide:
+    title: str
+    blocks: tuple[Block, ...]
+
+
+# --- The summary table ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    __pydantic_config__ = _STRICT
+    title: Text
+    aim: Text
+    who: Text
+    when: Text
+    tools: Text
+    output: Text
+
+
+@dataclass(frozen=True)
+class SummaryTable:
+    __pydantic_config__ = _STRICT
+    title: Text
+    steps: Annotated[tuple[Step, ...], MinLen(1)]
+    intro: str = ""
+
+
+# Column headings of the summary table, in the order of Step's fields after the title.
+STEP_COLUMNS = (
+    ("aim", "Objectif"),
+    ("who", "Qui"),
+    ("when", "Quand et combien de temps"),
+    ("tools", "Outils"),
+    ("output", "Ce qui en sort"),
+)
+
+
+# --- Discussion sheets ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinesField:
+    """Ruled lines to write on."""
+
+    __pydantic_config__ = _STRICT
+    kind: Literal["lines"]
+    label: Text
+    count: Annotated[int, Ge(1), Le(30)] = 3
+
+
+@dataclass(frozen=True)
+class BoxField:
+    """An empty framed box; height in centimetres."""
+
+    __pydantic_config__ = _STRICT
+    kind: Literal["box"]
+    label: Text
+    height: Annotated[float, Ge(1), Le(25)] = 4
+
+
+@dataclass(frozen=True)
+class TableField:
+    """A table with headed columns and empty rows to fill in."""
+
+    __pydantic_config__ = _STRICT
+    kind: Literal["table"]
+    label: Text
+    columns: Annotated[tuple[Text, ...], MinLen(1)]
+    rows: Annotated[int, Ge(1), Le(40)] = 5
+
+
+@dataclass(frozen=True)
+class ChecklistField:
+    """Boxes to tick."""
+
+    __pydantic_config__ = _STRICT
+    kind: Literal["checklist"]
+    label: Text
+    items: Annotated[tuple[Text, ...], MinLen(1)]
+
+
+# The `kind` key says which of these a field is; the loader reports an unknown kind by name.
+SheetField = Annotated[Union[LinesField, BoxField, TableField, ChecklistField], Discriminator("kind")]
+FIELD_KINDS = ("lines", "box", "table", "checklist")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    __pydantic_config__ = _STRICT
+    slug: str  # from the file name, not from the YAML
+    title: Text
+    purpose: Text
+    fields: Annotated[tuple[SheetField, ...], MinLen(1)]
+    instructions: tuple[Text, ...] = ()
+    pages: Annotated[int, Ge(1), Le(10)] = 1  # printed A4 pages the sheet may take
+
+
+# --- The story ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scene:
+    title: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class StoryPart:
+    slug: str
+    number: int
+    title: str
+    intro: tuple[Block, ...]
+    scenes: tuple[Scene, ...]
+    questions: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Story:
+    title: str
+    parts: tuple[StoryPart, ...]
+
+
+# --- The manifest and the whole kit ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoryManifest:
+    __pydantic_config__ = _STRICT
+    title: Text
+    parts: Annotated[tuple[Text, ...], MinLen(1)]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """`kit.yml`: what the kit is called and which files make it."""
+
+    __pydantic_config__ = _STRICT
+    title: Text
+    publisher: Text
+    bundle: Text
+    guide: Text
+    table: Text
+    sheets: Annotated[tuple[Text, ...], MinLen(1)]
+    story: StoryManifest
+    subtitle: str = ""
+    lexicon: str | None = None
+
+
+@dataclass(frozen=True)
+class Imprint:
+    """What every document of the kit carries in its header."""
+
+    title: str
+    publisher: str
+
+
+@dataclass(frozen=True)
+class Kit:
+    title: str
+    subtitle: str
+    publisher: str
+    bundle: str
+    guide: Guide
+    table: SummaryTable
+    sheets: tuple[Sheet, ...]
+    story: Story
+    lexicon: tuple[tuple[str, str], ...] = ()  # written form -> how synthesis should say it
+
+    @property
+    def imprint(self) -> Imprint:
+        return Imprint(self.title, self.publisher)

@@ -1,0 +1,1 @@
+"""Renderers: each turns the model into one format and knows nothing else."""

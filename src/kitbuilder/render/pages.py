@@ -1,0 +1,172 @@
+"""Web pages: Markdown for MkDocs, one per kit document, linking to the Word files."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from kitbuilder import layout
+from kitbuilder.model import (
+    STEP_COLUMNS,
+    Block,
+    BoxField,
+    ChecklistField,
+    Heading,
+    Inline,
+    Kit,
+    LinesField,
+    ListBlock,
+    Paragraph,
+    Sheet,
+    SheetField,
+    StoryPart,
+    TableBlock,
+    TableField,
+)
+from kitbuilder.typography import NBSP
+
+_SPECIAL = re.compile(r"([\\`*_\[\]#|])")
+_LINE_START = re.compile(r"^(\s*)([-+>]|\d+\.)(\s)")
+
+
+def pages(kit: Kit) -> dict[str, str]:
+    """Every kit page, keyed by its path under the kit's folder in the site."""
+    out = {
+        "index.md": index(kit),
+        "guide.md": guide(kit),
+        "tableau.md": summary_table(kit),
+    }
+    out.update({layout.sheet_page(s): sheet(kit, s) for s in kit.sheets})
+    out.update({layout.part_page(p): part(kit, p) for p in kit.story.parts})
+    return out
+
+
+def index(kit: Kit) -> str:
+    lines = [f"# {esc(kit.title)}", "", f"*{esc(kit.subtitle)}*" if kit.subtitle else "", "",
+             f"**[Télécharger tout le kit (zip)]({layout.FILES}/{kit.bundle})**", "",
+             "## Ce que contient le kit", "",
+             f"- [{esc(kit.guide.title)}](guide.md) — "
+             f"[Word]({layout.FILES}/{layout.GUIDE_DOCX})",
+             f"- [{esc(kit.table.title)}](tableau.md) — "
+             f"[Word]({layout.FILES}/{layout.TABLE_DOCX})",
+             "", "### Les fiches d’animation", ""]
+    lines += [f"- [{esc(s.title)}]({layout.sheet_page(s)}) — "
+              f"[Word]({layout.FILES}/{layout.sheet_docx(s)})" for s in kit.sheets]
+    lines += ["", f"### Le récit «{NBSP}{esc(kit.story.title)}{NBSP}»", ""]
+    lines += [f"- [{esc(p.title)}]({layout.part_page(p)}) — "
+              f"[Word]({layout.FILES}/{layout.part_docx(p)})" for p in kit.story.parts]
+    lines += [f"- [Le récit complet (Word)]({layout.FILES}/{layout.STORY_DOCX})", ""]
+    return "\n".join(lines)
+
+
+def guide(kit: Kit) -> str:
+    head = [f"# {esc(kit.guide.title)}", "",
+            f"[Télécharger le guide (Word)]({layout.FILES}/{layout.GUIDE_DOCX})", ""]
+    return "\n".join(head + blocks(kit.guide.blocks))
+
+
+def summary_table(kit: Kit) -> str:
+    table = kit.table
+    lines = [f"# {esc(table.title)}", "",
+             f"[Télécharger le tableau (Word, A4 paysage)]({layout.FILES}/{layout.TABLE_DOCX})",
+             ""]
+    if table.intro:
+        lines += [esc(table.intro), ""]
+    lines.append("| Étape | " + " | ".join(label for _, label in STEP_COLUMNS) + " |")
+    lines.append("|" + " --- |" * (len(STEP_COLUMNS) + 1))
+    for number, step in enumerate(table.steps, 1):
+        cells = [f"**{number}. {esc(step.title)}**",
+                 *(esc(getattr(step, name)) for name, _ in STEP_COLUMNS)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def sheet(kit: Kit, item: Sheet) -> str:
+    up = "../"
+    lines = [f"# {esc(item.title)}", "",
+             f"[Télécharger la fiche (Word)]({up}{layout.FILES}/{layout.sheet_docx(item)})", "",
+             f"*{esc(item.purpose)}*", ""]
+    if item.instructions:
+        lines += ["## Consignes pour l’animation", ""]
+        lines += [f"{n}. {esc(text)}" for n, text in enumerate(item.instructions, 1)] + [""]
+    for field in item.fields:
+        lines += [f"### {esc(field.label)}", "", _field(field), ""]
+    return "\n".join(lines)
+
+
+def part(kit: Kit, item: StoryPart) -> str:
+    up = "../"
+    lines = [f"# {esc(item.title)}", "",
+             f"*{esc(kit.story.title)}, partie {item.number} sur {len(kit.story.parts)}.* "
+             f"[Cette partie (Word)]({up}{layout.FILES}/{layout.part_docx(item)}) · "
+             f"[Le récit complet (Word)]({up}{layout.FILES}/{layout.STORY_DOCX})", ""]
+    lines += blocks(item.intro)
+    for scene in item.scenes:
+        lines += [f"## {esc(scene.title)}", ""] + blocks(scene.blocks)
+    lines += ["## Questions pour le groupe", ""]
+    lines += blocks((ListBlock(item.questions, ordered=True),))
+    return "\n".join(lines)
+
+
+# --- Markdown writing ---------------------------------------------------------------------------
+
+
+def esc(text: str) -> str:
+    """Escape text so that Markdown shows it as written."""
+    text = _SPECIAL.sub(r"\\\1", text).replace("<", "&lt;")
+    return _LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}{m[3]}", text)
+
+
+def inline(spans: Inline) -> str:
+    out = []
+    for span in spans:
+        text = f"`{span.text}`" if span.code else esc(span.text)
+        if span.strong:
+            text = f"**{text}**"
+        if span.em:
+            text = f"*{text}*"
+        if span.href:
+            text = f"[{text}]({span.href})"
+        out.append(text)
+    return "".join(out)
+
+
+def blocks(items: tuple[Block, ...]) -> list[str]:
+    lines: list[str] = []
+    for block in items:
+        if isinstance(block, Heading):
+            lines.append("#" * (block.level + 1) + " " + esc(block.text))
+        elif isinstance(block, Paragraph):
+            who = f"**{esc(block.speaker)}**{NBSP}: " if block.speaker else ""
+            lines.append(who + inline(block.spans))
+        elif isinstance(block, ListBlock):
+            lines += [(f"{n}. " if block.ordered else "- ") + inline(item)
+                      for n, item in enumerate(block.items, 1)]
+        elif isinstance(block, TableBlock):
+            lines.append("| " + " | ".join(inline(c) for c in block.header) + " |")
+            lines.append("|" + " --- |" * len(block.header))
+            lines += ["| " + " | ".join(inline(c) for c in row) + " |" for row in block.rows]
+        lines.append("")
+    return lines
+
+
+def _field(field: SheetField) -> str:
+    """Blank spaces to fill in by hand once the page is printed."""
+    if isinstance(field, LinesField):
+        return '<div class="kit-lines">' + '<div class="kit-line"></div>' * field.count + "</div>"
+    if isinstance(field, BoxField):
+        return f'<div class="kit-box kit-h-{_half_cm(field.height)}"></div>'
+    if isinstance(field, TableField):
+        head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in field.columns)
+        row = "<tr>" + "<td></td>" * len(field.columns) + "</tr>"
+        return (f'<table class="kit-fill"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{row * field.rows}</tbody></table>")
+    if isinstance(field, ChecklistField):
+        return "\n".join(f"- ☐{NBSP}{esc(item)}" for item in field.items)
+    raise TypeError(field)
+
+
+def _half_cm(height: float) -> str:
+    """Box heights rounded to half a centimetre, as CSS class suffixes (5.5 -> « 5-5 »)."""
+    halves = round(height * 2)
+    return f"{halves // 2}" + ("-5" if halves % 2 else "")

@@ -1,0 +1,208 @@
+"""The only code that reads the kit's files: `kit/` in, a checked `Kit` out (or KitError)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from kitbuilder import markdown_blocks as mdb
+from kitbuilder.errors import KitError, Problem
+from kitbuilder.model import (
+    Block,
+    Guide,
+    Heading,
+    Inline,
+    Kit,
+    ListBlock,
+    Manifest,
+    Paragraph,
+    Scene,
+    Sheet,
+    Story,
+    StoryPart,
+    SummaryTable,
+)
+from kitbuilder.typography import typeset_all
+from kitbuilder.yamlsource import read_yaml, validate
+
+MANIFEST = "kit.yml"
+QUESTIONS_HEADING = "questions pour le groupe"
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+T = TypeVar("T")
+
+
+def load_kit(kit_dir: Path) -> Kit:
+    """Read and check every source of the kit; raise KitError listing all problems found."""
+    kit_dir = Path(kit_dir)
+    shown_base = kit_dir.resolve().parent
+    problems: list[Problem] = []
+
+    def shown(path: Path) -> Path:
+        try:
+            return path.resolve().relative_to(shown_base)
+        except ValueError:
+            return path
+
+    manifest_path = kit_dir / MANIFEST
+    if not manifest_path.is_file():
+        raise KitError([Problem(shown(manifest_path), None,
+                                "manifeste du kit introuvable (il liste les documents du kit)")])
+    data, lines = read_yaml(manifest_path, shown(manifest_path))
+    manifest = validate(Manifest, data, lines, shown(manifest_path))
+
+    def source(loc: tuple, rel: str, reader: Callable[[Path, Path], T]) -> T | None:
+        """Read one file named by the manifest, collecting problems instead of stopping."""
+        path = kit_dir / rel
+        if not path.is_file():
+            problems.append(Problem(shown(manifest_path), lines.get(loc),
+                                    f"fichier introuvable : {shown(path)}"))
+            return None
+        try:
+            return reader(path, shown(path))
+        except KitError as exc:
+            problems.extend(exc.problems)
+            return None
+
+    guide = source(("guide",), manifest.guide, _read_guide)
+    table = source(("table",), manifest.table, _read_yaml_as(SummaryTable))
+    sheets = [source(("sheets", i), rel, _read_sheet) for i, rel in enumerate(manifest.sheets)]
+    parts = [source(("story", "parts", i), rel, _read_part(i + 1))
+             for i, rel in enumerate(manifest.story.parts)]
+    lexicon = (source(("lexicon",), manifest.lexicon, _read_lexicon)
+               if manifest.lexicon else ())
+    _check_unique(sheets, manifest.sheets, ("sheets",), "fiche", lines,
+                  shown(manifest_path), problems)
+    _check_unique(parts, manifest.story.parts, ("story", "parts"), "partie du récit", lines,
+                  shown(manifest_path), problems)
+    if problems:
+        raise KitError(problems)
+    kit = Kit(
+        title=manifest.title, subtitle=manifest.subtitle, publisher=manifest.publisher,
+        bundle=manifest.bundle, guide=guide, table=table, sheets=tuple(sheets),
+        story=Story(manifest.story.title, tuple(parts)), lexicon=lexicon or (),
+    )
+    return typeset_all(kit)
+
+
+def _check_unique(items: list, rels: tuple[str, ...], loc: tuple, what: str,
+                  lines: dict, manifest: Path, problems: list[Problem]) -> None:
+    seen: set[str] = set()
+    for i, (item, rel) in enumerate(zip(items, rels)):
+        if item is None:
+            continue  # already reported
+        if item.slug in seen:
+            problems.append(Problem(manifest, lines.get((*loc, i)),
+                                    f"{what} en double : {rel} (deux fichiers du même nom)"))
+        seen.add(item.slug)
+
+
+def _slug(path: Path, shown: Path) -> str:
+    if not _SLUG.match(path.stem):
+        raise KitError([Problem(shown, None, f"nom de fichier « {path.name} » : utilisez des "
+                                             "minuscules sans accents, des chiffres et des tirets")])
+    return path.stem
+
+
+def _read_yaml_as(cls: type[T]) -> Callable[[Path, Path], T]:
+    def read(path: Path, shown: Path) -> T:
+        data, lines = read_yaml(path, shown)
+        return validate(cls, data, lines, shown)
+    return read
+
+
+def _read_sheet(path: Path, shown: Path) -> Sheet:
+    data, lines = read_yaml(path, shown)
+    slug = _slug(path, shown)
+    if isinstance(data, dict):
+        if "slug" in data:
+            raise KitError([Problem(shown, lines.get(("slug",)), "clé inconnue « slug » : "
+                                    "l'adresse d'une fiche vient du nom de son fichier")])
+        data = {"slug": slug, **data}
+    return validate(Sheet, data, lines, shown)
+
+
+def _read_lexicon(path: Path, shown: Path) -> tuple[tuple[str, str], ...]:
+    data, lines = read_yaml(path, shown)
+    entries = validate(dict[str, str], data, lines, shown)
+    # Longest first, so that « 24 h » is replaced before « h ».
+    return tuple(sorted(entries.items(), key=lambda kv: (-len(kv[0]), kv[0])))
+
+
+def _read_markdown(path: Path, shown: Path) -> list[mdb.Located]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise KitError([Problem(shown, None, f"le fichier n'est pas en UTF-8 ({exc.reason})")])
+    try:
+        blocks = mdb.parse(text)
+    except mdb.MarkdownProblem as exc:
+        raise KitError([Problem(shown, exc.line, exc.message)]) from None
+    if not blocks or not (isinstance(blocks[0].block, Heading) and blocks[0].source_level == 1):
+        line = blocks[0].line if blocks else None
+        raise KitError([Problem(shown, line, "le fichier doit commencer par son titre, "
+                                             "sur une ligne « # Titre »")])
+    extra = next((b for b in blocks[1:] if b.source_level == 1), None)
+    if extra:
+        raise KitError([Problem(shown, extra.line, "un seul titre « # » par fichier ; "
+                                                   "utilisez « ## » pour une section")])
+    return blocks
+
+
+def _read_guide(path: Path, shown: Path) -> Guide:
+    blocks = _read_markdown(path, shown)
+    if len(blocks) < 2:
+        raise KitError([Problem(shown, blocks[0].line, "le guide n'a pas de texte après son titre")])
+    return Guide(blocks[0].block.text, tuple(b.block for b in blocks[1:]))
+
+
+def _read_part(number: int) -> Callable[[Path, Path], StoryPart]:
+    def read(path: Path, shown: Path) -> StoryPart:
+        slug = _slug(path, shown)
+        blocks = _read_markdown(path, shown)
+        sections = _sections(blocks[1:], shown)
+        if not sections or sections[-1][0].block.text.strip().lower() != QUESTIONS_HEADING:
+            last = blocks[-1].line
+            raise KitError([Problem(shown, last, "la partie doit finir par une section "
+                                                 "« ## Questions pour le groupe » suivie d'une "
+                                                 "liste numérotée")])
+        intro = tuple(b.block for b in blocks[1:] if b.line < sections[0][0].line)
+        scenes = [_scene(head, body, shown) for head, body in sections[:-1]]
+        if not scenes:
+            raise KitError([Problem(shown, blocks[0].line, "la partie n'a aucune scène "
+                                                           "(une scène commence par « ## »)")])
+        questions = _questions(*sections[-1], shown)
+        return StoryPart(slug, number, blocks[0].block.text, intro, tuple(scenes), questions)
+    return read
+
+
+def _sections(blocks: list[mdb.Located], shown: Path) -> list[tuple[mdb.Located, list]]:
+    sections: list[tuple[mdb.Located, list]] = []
+    for located in blocks:
+        if located.source_level == 2:
+            sections.append((located, []))
+        elif located.source_level > 2:
+            raise KitError([Problem(shown, located.line, "dans un récit, seuls les titres « ## » "
+                                                         "(une scène) sont permis")])
+        elif sections:
+            sections[-1][1].append(located)
+    return sections
+
+
+def _scene(head: mdb.Located, body: list[mdb.Located], shown: Path) -> Scene:
+    blocks: tuple[Block, ...] = tuple(b.block for b in body)
+    if not any(isinstance(b, Paragraph) and "".join(s.text for s in b.spans).strip()
+               for b in blocks):
+        raise KitError([Problem(shown, head.line,
+                                f"la scène « {head.block.text} » n'a pas de texte")])
+    return Scene(head.block.text, blocks)
+
+
+def _questions(head: mdb.Located, body: list[mdb.Located], shown: Path) -> tuple[Inline, ...]:
+    lists = [b.block for b in body if isinstance(b.block, ListBlock)]
+    if len(body) != 1 or not lists or not lists[0].items:
+        raise KitError([Problem(shown, head.line, "la section des questions doit contenir une "
+                                                  "seule liste numérotée (1. …, 2. …)")])
+    return lists[0].items

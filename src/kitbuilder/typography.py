@@ -1,0 +1,52 @@
+"""French typography, applied by the build so that editors can type normally."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, TypeVar
+
+NBSP = "\u00a0"  # before a colon, inside guillemets, in « 7 h 30 »
+NNBSP = "\u202f"  # narrow no-break space before ; ! ?
+
+# A space (or none) before ; ! ? : that ends a clause. Not in « 10:30 », URLs or « a?b ».
+_HIGH_PUNCT = re.compile(r"(?<=[^\s\u00a0\u202f;:!?])[ \t]?([;:!?])(?=\s|$|[»)\]\"”,.!?])")
+_OPEN_QUOTE = re.compile(r"«[ \t\u00a0\u202f]*")
+_CLOSE_QUOTE = re.compile(r"[ \t\u00a0\u202f]*»")
+_TIME = re.compile(r"(?<![\w,.])(\d{1,2})\s?h(?:\s?(\d{2}))?(?![\w])")
+_APOSTROPHE = re.compile(r"(?<=\w)'|'(?=\w)")
+
+T = TypeVar("T")
+
+# Fields that hold identifiers, addresses or code rather than prose.
+_NOT_PROSE = frozenset({"slug", "href", "kind", "bundle"})
+
+
+def typeset(text: str) -> str:
+    """Return text with French typographic spaces, apostrophes and times."""
+    if not text:
+        return text
+    text = _APOSTROPHE.sub("\u2019", text)
+    text = _TIME.sub(lambda m: f"{m[1]}{NBSP}h" + (f"{NBSP}{m[2]}" if m[2] else ""), text)
+    text = _OPEN_QUOTE.sub("«" + NBSP, text)
+    text = _CLOSE_QUOTE.sub(NBSP + "»", text)
+    return _HIGH_PUNCT.sub(lambda m: (NBSP if m[1] == ":" else NNBSP) + m[1], text)
+
+
+def typeset_all(obj: T) -> T:
+    """Typeset every prose string inside a model object, leaving code and addresses alone."""
+    return _walk(obj)
+
+
+def _walk(obj: Any) -> Any:
+    if isinstance(obj, str):
+        return typeset(obj)
+    if isinstance(obj, tuple):
+        return tuple(_walk(x) for x in obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        if getattr(obj, "code", False):
+            return obj
+        changes = {f.name: _walk(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                   if f.name not in _NOT_PROSE}
+        return dataclasses.replace(obj, **changes)
+    return obj

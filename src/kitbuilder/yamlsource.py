@@ -1,0 +1,179 @@
+"""Read a YAML source into checked model objects, reporting mistakes with their line."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pydantic
+import yaml
+
+from kitbuilder.errors import KitError, Problem
+
+T = TypeVar("T")
+Loc = tuple[Any, ...]
+
+
+def read_yaml(path: Path, shown: Path) -> tuple[Any, dict[Loc, int]]:
+    """Parse one YAML file; return its data and the line of every key and list item."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise KitError([Problem(shown, None, f"le fichier n'est pas en UTF-8 ({exc.reason})")])
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = exc.problem or "syntaxe YAML invalide"
+        raise KitError([Problem(shown, line, f"YAML invalide : {what}")]) from None
+    lines: dict[Loc, int] = {}
+    problems: list[Problem] = []
+    if node is not None:
+        _index(node, (), lines, problems, shown)
+    if problems:
+        raise KitError(problems)
+    return data, lines
+
+
+def _index(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Problem],
+           shown: Path) -> None:
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            if key.value in seen:
+                problems.append(Problem(shown, key.start_mark.line + 1,
+                                        f"la clé « {key.value} » apparaît deux fois"))
+            seen.add(key.value)
+            _index(value, (*loc, key.value), lines, problems, shown)
+            lines[(*loc, key.value)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(item, (*loc, i), lines, problems, shown)
+
+
+def validate(cls: type[T], data: Any, lines: dict[Loc, int], shown: Path) -> T:
+    """Check data against a model dataclass; raise KitError listing every mismatch."""
+    if data is None:
+        raise KitError([Problem(shown, None, "le fichier est vide")])
+    try:
+        return pydantic.TypeAdapter(cls).validate_python(data)
+    except pydantic.ValidationError as exc:
+        problems = [_problem(cls, err, data, lines, shown) for err in exc.errors()]
+        raise KitError(problems) from None
+
+
+def _problem(cls: type, err: Any, data: Any, lines: dict[Loc, int], shown: Path) -> Problem:
+    loc = _data_loc(err["loc"], data)
+    line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+    return Problem(shown, line, _message(cls, err, loc))
+
+
+def _data_loc(loc: Loc, data: Any) -> Loc:
+    """Drop the union tags pydantic inserts in a location, keeping only real YAML keys."""
+    out: list[Any] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and node.get("kind") == part:
+            continue  # the tag of a discriminated union, not a key
+        else:
+            node = None
+        out.append(part)
+    return tuple(out)
+
+
+def _message(cls: type, err: Any, loc: Loc) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    name = loc[-1] if loc else None
+    at = f"« {_path(loc)} » : " if loc else ""
+    if kind in ("missing", "missing_argument"):
+        within = f"« {_path(loc[:-1])} » : " if loc[:-1] else ""
+        return f"{within}il manque la clé obligatoire « {name} »"
+    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
+        valid = _keys_at(cls, err["loc"][:-1])
+        close = difflib.get_close_matches(str(name), valid, n=1)
+        hint = f" ; vouliez-vous dire « {close[0]} » ?" if close else (
+            f" ; clés possibles : {', '.join(valid)}" if valid else "")
+        return f"clé inconnue « {name} »{hint}"
+    if kind == "union_tag_invalid":
+        tags = ctx.get("expected_tags", "").replace("'", "")
+        close = difflib.get_close_matches(str(ctx.get("tag")), tags.split(", "), n=1)
+        hint = f" ; vouliez-vous dire « {close[0]} » ?" if close else ""
+        return f"{at}type « {ctx.get('tag')} » inconnu, attendu l'un de : {tags}{hint}"
+    if kind == "union_tag_not_found":
+        return f"{at}il manque la clé obligatoire « kind » (lines, box, table ou checklist)"
+    if kind == "too_short":
+        return f"{at}ne doit pas être vide (au moins {ctx.get('min_length', 1)} attendu)"
+    expected = _EXPECTED.get(kind)
+    if expected:
+        return f"{at}{expected}, trouvé {_shown(err.get('input'))}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{at}doit être au moins {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"{at}doit être au plus {ctx.get('le', ctx.get('lt'))}"
+    return f"{at}{err['msg']}"
+
+
+_EXPECTED = {
+    "string_type": "texte attendu",
+    "int_type": "nombre entier attendu",
+    "int_parsing": "nombre entier attendu",
+    "int_from_float": "nombre entier attendu",
+    "float_type": "nombre attendu",
+    "float_parsing": "nombre attendu",
+    "bool_type": "oui ou non attendu (true ou false)",
+    "tuple_type": "liste attendue (lignes commençant par « - »)",
+    "list_type": "liste attendue (lignes commençant par « - »)",
+    "dataclass_type": "des paires « clé : valeur » attendues",
+    "dataclass_exact_type": "des paires « clé : valeur » attendues",
+    "dict_type": "des paires « clé : valeur » attendues",
+    "model_type": "des paires « clé : valeur » attendues",
+    "model_attributes_type": "des paires « clé : valeur » attendues",
+}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "des paires clé : valeur"
+    if isinstance(value, list):
+        return "une liste"
+    text = repr(value) if not isinstance(value, str) else f"« {value} »"
+    return text if len(text) < 60 else text[:57] + "…"
+
+
+def _path(loc: Loc) -> str:
+    return " > ".join(str(p + 1) if isinstance(p, int) else str(p) for p in loc)
+
+
+def _keys_at(cls: Any, loc: Loc) -> list[str]:
+    """The keys valid in the mapping found at loc, for « did you mean » hints."""
+    for part in loc:
+        cls = _unwrap(cls)
+        if dataclasses.is_dataclass(cls) and isinstance(part, str):
+            cls = typing.get_type_hints(cls).get(part)
+        elif typing.get_origin(cls) is tuple and isinstance(part, int):
+            cls = typing.get_args(cls)[0]
+        elif typing.get_origin(cls) is typing.Union:
+            cls = next((m for m in typing.get_args(cls)
+                        if "kind" in getattr(m, "__dataclass_fields__", {})
+                        and part in typing.get_args(typing.get_type_hints(m)["kind"])), None)
+    cls = _unwrap(cls)
+    if cls is None or not dataclasses.is_dataclass(cls):
+        return []
+    return [f.name for f in dataclasses.fields(cls) if f.name != "slug"]
+
+
+def _unwrap(cls: Any) -> Any:
+    while typing.get_origin(cls) is typing.Annotated:
+        cls = typing.get_args(cls)[0]
+    return cls

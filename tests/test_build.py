@@ -1,0 +1,145 @@
+"""Building: Word files read back with python-docx, the zip and its checksums, the cache."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
+from docx.shared import Cm
+from fixture_kit import FILES, write_kit
+
+from kitbuilder import cli
+from kitbuilder.build import BuildResult, build_kit
+
+
+@pytest.fixture
+def built(kit_dir: Path, tmp_path: Path) -> BuildResult:
+    return build_kit(kit_dir, tmp_path / "cache")
+
+
+def _open(result: BuildResult, name: str) -> docx.document.Document:
+    return docx.Document(str(next(f.path for f in result.files if f.name == name)))
+
+
+def _headings(document, level: int) -> list[str]:
+    return [p.text for p in document.paragraphs if p.style.name == f"Heading {level}"]
+
+
+def _is_a4_french(document) -> None:
+    section = document.sections[0]
+    size = sorted([section.page_width, section.page_height])
+    assert abs(size[0] - Cm(21)) < Cm(0.05) and abs(size[1] - Cm(29.7)) < Cm(0.05)
+    lang = document.styles.element.find(qn("w:docDefaults")).find(".//" + qn("w:lang"))
+    assert lang.get(qn("w:val")) == "fr-FR"
+    assert "Discuter du travail" in section.header.paragraphs[0].text
+    footer = section.footer.paragraphs[0]._p.xml
+    assert 'w:instr="PAGE"' in footer and 'w:instr="NUMPAGES"' in footer
+
+
+def test_every_word_file_is_a4_in_french_with_header_and_page_numbers(built: BuildResult):
+    names = [f.name for f in built.files if f.name.endswith(".docx")]
+    assert len(names) == 7
+    for name in names:
+        _is_a4_french(_open(built, name))
+
+
+def test_guide_keeps_headings_lists_and_table(built: BuildResult) -> None:
+    guide = _open(built, "guide-de-demarrage.docx")
+    assert guide.paragraphs[0].text == "Guide de démarrage"
+    assert _headings(guide, 1) == ["Pourquoi parler du travail"]
+    assert _headings(guide, 2) == ["Qui participe\u202f?"]
+    assert [p.text for p in guide.paragraphs if p.style.name == "List Bullet"] == [
+        "Un premier point", "Un second point"]
+    assert [p.text for p in guide.paragraphs if p.style.name == "Kit Numbered"] == [
+        "1.\tLa direction", "2.\tLes équipes"]
+    assert [c.text for c in guide.tables[0].rows[1].cells] == ["Lancer", "1\u00a0h"]
+    body = next(p for p in guide.paragraphs if "jamais" in p.text)
+    assert [r.text for r in body.runs if r.bold] == ["jamais"]
+    assert "(https://example.org)" in body.text  # a printed link shows where it goes
+
+
+def test_summary_table_is_landscape_with_one_row_per_step(built: BuildResult) -> None:
+    table_doc = _open(built, "tableau-de-synthese.docx")
+    section = table_doc.sections[0]
+    assert section.orientation == WD_ORIENT.LANDSCAPE
+    assert section.page_width > section.page_height
+    grid = table_doc.tables[0]
+    assert [c.text for c in grid.rows[0].cells] == [
+        "Étape", "Objectif", "Qui", "Quand et combien de temps", "Outils", "Ce qui en sort"]
+    assert len(grid.rows) == 3
+    assert grid.rows[2].cells[0].text == "2. Suivre"
+    assert grid.rows[2].cells[2].text == "Le groupe de pilotage."
+
+
+def test_sheet_blanks_can_be_filled_in_by_hand(built: BuildResult) -> None:
+    rules = _open(built, "fiche-regles.docx")
+    assert rules.paragraphs[0].text == "Les règles de l’échange"
+    assert sum(p.style.name == "Kit Writing Line" for p in rules.paragraphs) == 4
+    assert "☐\u00a0\u00a0Ce qui est dit ici reste ici." in [p.text for p in rules.paragraphs]
+    follow_up = _open(built, "fiche-suivi.docx")
+    proposals, remarks = follow_up.tables
+    assert [c.text for c in proposals.rows[0].cells][-1] == "Où en est-on"
+    assert len(proposals.rows) == 7 and all(c.text == "" for c in proposals.rows[3].cells)
+    assert abs(remarks.rows[0].height - Cm(5)) < Cm(0.01)
+
+
+def test_story_parts_start_on_new_pages_with_scenes_and_questions(built: BuildResult) -> None:
+    story = _open(built, "recit-complet.docx")
+    parts = [p for p in story.paragraphs if p.style.name == "Heading 1"]
+    assert [p.text for p in parts] == ["Le matin", "La nuit"]
+    assert all(p.paragraph_format.page_break_before for p in parts)
+    assert _headings(story, 2) == [
+        "6\u00a0h\u00a045 — Salle de transmissions", "7\u00a0h\u00a030 — Couloir du premier étage",
+        "Questions pour le groupe", "21\u00a0h — Poste de soins", "Questions pour le groupe"]
+    dialogue = next(p for p in story.paragraphs if p.text.startswith("Sabrina"))
+    assert dialogue.runs[0].bold and dialogue.text.startswith("Sabrina\u00a0: Tu as vu")
+    night = _open(built, "recit-2-nuit.docx")
+    assert _headings(night, 1) == ["La nuit"]
+    assert night.paragraphs[-1].text == "1.\tComment la nuit est-elle organisée chez nous\u202f?"
+
+
+def test_zip_holds_every_file_with_matching_checksums(built: BuildResult) -> None:
+    bundle = next(f for f in built.files if f.name == "kit-test.zip")
+    with zipfile.ZipFile(bundle.path) as archive:
+        names = archive.namelist()
+        expected = [f"kit-test/{f.name}" for f in built.files if f.name != "kit-test.zip"]
+        assert names == expected + ["kit-test/LISEZMOI.txt", "kit-test/SHA256SUMS.txt"]
+        sums = archive.read("kit-test/SHA256SUMS.txt").decode().splitlines()
+        assert len(sums) == len(names) - 1
+        for line in sums:
+            digest, name = line.split("  ")
+            assert hashlib.sha256(archive.read(f"kit-test/{name}")).hexdigest() == digest
+        readme = archive.read("kit-test/LISEZMOI.txt").decode()
+        assert "fiche-suivi.docx" in readme and "Idées d’amélioration et suivi" in readme
+
+
+def test_rebuild_with_nothing_changed_regenerates_nothing(kit_dir: Path, tmp_path: Path):
+    first = build_kit(kit_dir, tmp_path / "cache")
+    assert len(first.generated) == len(first.files)
+    second = build_kit(kit_dir, tmp_path / "cache")
+    assert second.generated == []
+    assert "nothing changed" in second.summary()
+    assert [f.path for f in first.files] == [f.path for f in second.files]
+
+
+def test_changing_one_sheet_regenerates_that_sheet_and_the_zip_only(tmp_path: Path):
+    build_kit(write_kit(tmp_path), tmp_path / "cache")
+    changed = {**FILES, "fiches/suivi.yml": FILES["fiches/suivi.yml"].replace("rows: 6",
+                                                                              "rows: 8")}
+    again = build_kit(write_kit(tmp_path, changed), tmp_path / "cache")
+    assert again.generated == ["fiche-suivi.docx", "kit-test.zip"]
+
+
+def test_cli_build_writes_pages_and_files(kit_dir: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    args = ["--kit", str(kit_dir), "build", "--out", str(out), "--cache", str(tmp_path / "c")]
+    assert cli.main(args) == 0
+    assert (out / "fichiers" / "kit-test.zip").is_file()
+    assert (out / "recit" / "matin.md").read_text().startswith("# Le matin")
+    assert cli.main(args) == 0
+    assert "nothing changed" in capsys.readouterr().out
