@@ -74,6 +74,8 @@ def test_summary_table_is_landscape_with_one_row_per_step(built: BuildResult) ->
     assert len(grid.rows) == 3
     assert grid.rows[2].cells[0].text == "2. Suivre"
     assert grid.rows[2].cells[2].text == "Le groupe de pilotage."
+    assert grid.rows[1].cells[0].width < grid.rows[1].cells[1].width  # short step names
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in grid.rows)
 
 
 def test_sheet_blanks_can_be_filled_in_by_hand(built: BuildResult) -> None:

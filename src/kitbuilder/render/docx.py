@@ -11,7 +11,7 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_ROW_HEIGHT_RULE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm
+from docx.shared import Cm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph as DocxParagraph
 
@@ -58,11 +58,30 @@ def summary_table(imprint: Imprint, table: SummaryTable, out: Path) -> None:
         doc.add_paragraph(table.intro)
     headers = ["Étape", *(label for _, label in STEP_COLUMNS)]
     grid = _grid(doc, headers, len(table.steps))
+    usable = section.page_width - section.left_margin - section.right_margin
+    # The step's name is short; the five descriptive columns share the rest of the width.
+    widths = [Cm(3.7)] + [int((usable - Cm(3.7)) / len(STEP_COLUMNS))] * len(STEP_COLUMNS)
+    for row in grid.rows:
+        _keep_row_whole(row)
+        for cell, width in zip(row.cells, widths):
+            cell.width = width
     for row, (number, step) in zip(grid.rows[1:], enumerate(table.steps, 1)):
-        row.cells[0].paragraphs[0].add_run(f"{number}. {step.title}").bold = True
+        _cell_text(row.cells[0], f"{number}. {step.title}", bold=True)
         for cell, (name, _) in zip(row.cells[1:], STEP_COLUMNS):
-            cell.paragraphs[0].text = getattr(step, name)
+            _cell_text(cell, getattr(step, name))
     doc.save(out)
+
+
+def _cell_text(cell, text: str, bold: bool = False) -> None:
+    run = cell.paragraphs[0].add_run(text)
+    run.bold = bold or None
+    run.font.size = Pt(9.5)
+    cell.paragraphs[0].paragraph_format.space_after = Pt(0)
+
+
+def _keep_row_whole(row) -> None:
+    """A table row is never split across two pages."""
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
 def sheet(imprint: Imprint, item: Sheet, out: Path) -> None:

@@ -1,0 +1,109 @@
+"""The MkDocs face: a real `mkdocs build` of a small project, and of this repository."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from fixture_kit import FILES, write_kit
+
+MKDOCS_YML = """\
+site_name: Test
+site_url: https://example.org/
+theme:
+  name: material
+  language: fr
+  font: false
+plugins:
+  - kit
+validation:
+  omitted_files: warn
+  absolute_links: warn
+  unrecognized_links: warn
+  anchors: warn
+"""
+
+
+def mkdocs(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", *args],
+                          cwd=project, capture_output=True, text=True, env=env, timeout=300)
+
+
+class _Headings(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str]] = []
+        self._tag: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("h1", "h2", "h3"):
+            self._tag = tag
+            self.found.append((tag, ""))
+
+    def handle_endtag(self, tag):
+        if tag == self._tag:
+            self._tag = None
+
+    def handle_data(self, data):
+        if self._tag:
+            tag, text = self.found[-1]
+            self.found[-1] = (tag, text + data)
+
+
+def headings(page: Path) -> list[tuple[str, str]]:
+    parser = _Headings()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return [(tag, text.strip()) for tag, text in parser.found]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    write_kit(tmp_path)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Accueil\n\n[Le kit](kit/index.md)\n")
+    (tmp_path / "mkdocs.yml").write_text(MKDOCS_YML)
+    return tmp_path
+
+
+def test_site_has_a_page_per_kit_document_and_the_files(project: Path) -> None:
+    run = mkdocs(project)
+    assert run.returncode == 0, run.stderr
+    site = project / "site" / "kit"
+    assert ("h1", "Le matin") in headings(site / "recit/matin/index.html")
+    assert ("h2", "Questions pour le groupe") in headings(site / "recit/matin/index.html")
+    assert ("h1", "Idées d’amélioration et suivi") in headings(site / "fiches/suivi/index.html")
+    assert ("h3", "Propositions") in headings(site / "fiches/suivi/index.html")
+    assert ("h2", "Pourquoi parler du travail") in headings(site / "guide/index.html")
+    assert ("h1", "La démarche en un coup d’œil") in headings(site / "tableau/index.html")
+    matin = (site / "recit/matin/index.html").read_text()
+    assert 'href="../../fichiers/recit-1-matin.docx"' in matin
+    for name in ("kit-test.zip", "recit-complet.docx", "fiche-suivi.docx"):
+        assert (site / "fichiers" / name).stat().st_size > 1000
+    assert not (project / "docs" / "kit").exists()  # the plugin never writes into docs/
+    assert "nothing changed" in mkdocs(project).stderr
+
+
+def test_a_mistake_stops_the_build_with_its_file_and_line_and_keeps_the_site(project: Path):
+    assert mkdocs(project).returncode == 0
+    before = (project / "site" / "kit" / "fiches" / "suivi" / "index.html").read_text()
+    broken = {**FILES, "fiches/suivi.yml": FILES["fiches/suivi.yml"].replace("rows: 6",
+                                                                             "rows: beaucoup")}
+    write_kit(project, broken)
+    run = mkdocs(project)
+    assert run.returncode == 1
+    assert "kit/fiches/suivi.yml:7:" in run.stderr and "nombre entier attendu" in run.stderr
+    assert "Traceback" not in run.stderr
+    after = (project / "site" / "kit" / "fiches" / "suivi" / "index.html").read_text()
+    assert after == before
+
+
+def test_this_repository_builds_strict(tmp_path: Path) -> None:
+    run = mkdocs(ROOT, "--site-dir", str(tmp_path / "site"))
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "site" / "kit" / "index.html").is_file()
