@@ -103,6 +103,26 @@ def test_a_mistake_stops_the_build_with_its_file_and_line_and_keeps_the_site(pro
     assert after == before
 
 
+def test_kit_pages_fill_the_nav_in_the_manifest_order(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text() + "nav:\n  - index.md\n  - Le kit: kit/\n")
+    run = mkdocs(project)
+    assert run.returncode == 0, run.stderr
+    home = (project / "site" / "index.html").read_text()
+    order = [home.index(f'href="{link}"') for link in (
+        "kit/", "kit/guide/", "kit/tableau/", "kit/fiches/regles/", "kit/fiches/suivi/",
+        "kit/recit/matin/", "kit/recit/nuit/")]
+    assert order == sorted(order)
+
+
+def test_a_page_missing_from_the_nav_fails_the_strict_build(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text() + "nav:\n  - index.md\n  - kit/index.md\n")
+    run = mkdocs(project)
+    assert run.returncode == 1
+    assert "not included in the \"nav\"" in run.stderr and "kit/recit/nuit.md" in run.stderr
+
+
 def test_this_repository_builds_strict(tmp_path: Path) -> None:
     run = mkdocs(ROOT, "--site-dir", str(tmp_path / "site"))
     assert run.returncode == 0, run.stderr

@@ -88,6 +88,8 @@ BROKEN = {
     "empty file": ({**FILES, "tableau.yml": ""}, "kit/tableau.yml", None, "le fichier est vide"),
     "manifest without its guide": (_replace("kit.yml", "guide: guide.md\n", ""),
                                    "kit/kit.yml", 1, "il manque la clé obligatoire « guide »"),
+    "sheet file not in the manifest": ({**FILES, "fiches/oubliee.yml": FILES["fiches/suivi.yml"]},
+                                       "kit/fiches/oubliee.yml", None, "pas listé dans kit.yml"),
     "text instead of a mapping": (_replace("fiches/suivi.yml",
                                            "  - kind: box\n    label: Remarques\n    height: 5\n",
                                            "  - Remarques\n"),

@@ -16,6 +16,7 @@ from mkdocs.structure.files import File, Files
 from kitbuilder import layout
 from kitbuilder.build import BuildResult, build_kit
 from kitbuilder.errors import KitError
+from kitbuilder.mkdocs_nav import expand, kit_nav
 
 log = get_plugin_logger(__name__)
 CSS = "assets/kitbuilder/kit.css"
@@ -39,16 +40,12 @@ class KitPlugin(BasePlugin[KitConfig]):
     def _path(self, config: MkDocsConfig, value: str) -> Path:
         return Path(config.config_file_path).parent / value
 
-    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
-        if self.config.enabled:
-            config.extra_css.append(CSS)
-        return config
-
     # Runs before MkDocs empties site/, so that a mistake in the sources leaves the last good
-    # site in place.
-    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+    # site in place; and before the nav is read, so that the kit can fill its entry (« kit/ »).
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
-            return
+            return config
+        config.extra_css.append(CSS)
         try:
             self.result = build_kit(self._path(config, self.config.kit_dir),
                                     self._path(config, self.config.cache_dir))
@@ -57,6 +54,10 @@ class KitPlugin(BasePlugin[KitConfig]):
                 log.error(str(problem))
             raise PluginError(f"the kit has {len(exc.problems)} problem(s); see above") from None
         log.info(self.result.summary())
+        if config.nav:
+            base = self.config.url.strip("/")
+            config.nav = expand(config.nav, f"{base}/", kit_nav(self.result.kit, base))
+        return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
         if not self.config.enabled or self.result is None:

@@ -73,6 +73,7 @@ def load_kit(kit_dir: Path) -> Kit:
              for i, rel in enumerate(manifest.story.parts)]
     lexicon = (source(("lexicon",), manifest.lexicon, _read_lexicon)
                if manifest.lexicon else ())
+    problems += _unlisted(kit_dir, manifest, shown)
     _check_unique(sheets, manifest.sheets, ("sheets",), "fiche", lines,
                   shown(manifest_path), problems)
     _check_unique(parts, manifest.story.parts, ("story", "parts"), "partie du récit", lines,
@@ -85,6 +86,18 @@ def load_kit(kit_dir: Path) -> Kit:
         story=Story(manifest.story.title, tuple(parts)), lexicon=lexicon or (),
     )
     return typeset_all(kit)
+
+
+def _unlisted(kit_dir: Path, manifest: Manifest, shown: Callable[[Path], Path]) -> list[Problem]:
+    """A sheet or story file left out of the manifest would silently miss from the kit."""
+    listed = {(kit_dir / rel).resolve() for rel in (*manifest.sheets, *manifest.story.parts)}
+    folders = {path.parent for path in listed}
+    found = {path.resolve() for folder in folders for pattern in ("*.yml", "*.md")
+             for path in folder.glob(pattern)} - {(kit_dir / MANIFEST).resolve()}
+    return [Problem(shown(path), None, f"ce fichier n'est pas listé dans {MANIFEST} : "
+                                       "ajoutez-le (sheets ou story > parts) ou supprimez-le")
+            for path in sorted(found - listed)
+            if path.parent != kit_dir.resolve()]
 
 
 def _check_unique(items: list, rels: tuple[str, ...], loc: tuple, what: str,

@@ -1,0 +1,35 @@
+"""The kit's part of the site navigation, made from its manifest so it is never listed twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kitbuilder import layout
+from kitbuilder.model import Kit
+
+
+def kit_nav(kit: Kit, base: str) -> list[Any]:
+    """Nav entries for every kit page, in the manifest's order."""
+    return [
+        f"{base}/index.md",
+        {kit.guide.title: f"{base}/guide.md"},
+        {kit.table.title: f"{base}/tableau.md"},
+        {"Fiches d’animation": [{s.title: f"{base}/{layout.sheet_page(s)}"} for s in kit.sheets]},
+        {kit.story.title: [{p.title: f"{base}/{layout.part_page(p)}"} for p in kit.story.parts]},
+    ]
+
+
+def expand(nav: Any, placeholder: str, entries: list[Any]) -> Any:
+    """Replace each `placeholder` entry of a MkDocs nav (e.g. « kit/ ») with the kit's entries."""
+    if isinstance(nav, list):
+        out: list[Any] = []
+        for item in nav:
+            if item == placeholder:
+                out.extend(entries)
+            else:
+                out.append(expand(item, placeholder, entries))
+        return out
+    if isinstance(nav, dict):
+        return {title: entries if value == placeholder else expand(value, placeholder, entries)
+                for title, value in nav.items()}
+    return nav
