@@ -35,6 +35,11 @@ def mkdocs(project: Path, *args: str) -> subprocess.CompletedProcess:
                           cwd=project, capture_output=True, text=True, env=env, timeout=300)
 
 
+def plain(text: str) -> str:
+    """Messages are typeset; compare them with ordinary spaces."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
 class _Headings(HTMLParser):
     def __init__(self) -> None:
         super().__init__()

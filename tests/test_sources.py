@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fixture_kit import FILES, write_kit
+from test_site import plain
 
 from kitbuilder import cli
 from kitbuilder.errors import KitError
@@ -111,7 +112,7 @@ def test_check_lists_every_problem_and_fails(tmp_path: Path, capsys) -> None:
     files = _replace("fiches/suivi.yml", "rows: 6", "rows: beaucoup")
     files = {**files, "recit/nuit.md": files["recit/nuit.md"].replace("# La nuit\n", "")}
     code = cli.main(["--kit", str(write_kit(tmp_path, files)), "check"])
-    err = capsys.readouterr().err
+    err = plain(capsys.readouterr().err)
     assert code == 1
     assert "kit/fiches/suivi.yml:7:" in err and "kit/recit/nuit.md:2:" in err
     assert "2 problème(s)" in err and "Traceback" not in err

@@ -64,8 +64,22 @@ def validate(cls: type[T], data: Any, lines: dict[Loc, int], shown: Path) -> T:
     try:
         return pydantic.TypeAdapter(cls).validate_python(data)
     except pydantic.ValidationError as exc:
-        problems = [_problem(cls, err, data, lines, shown) for err in exc.errors()]
-        raise KitError(problems) from None
+        errors = _without_misspelt(exc.errors())
+        raise KitError([_problem(cls, err, data, lines, shown) for err in errors]) from None
+
+
+def _without_misspelt(errors: list[Any]) -> list[Any]:
+    """Drop « missing title » when an unknown « titel » beside it already explains it."""
+    unknown = {(e["loc"][:-1], e["loc"][-1]) for e in errors
+               if e["type"] in ("unexpected_keyword_argument", "extra_forbidden")}
+
+    def explained(err: Any) -> bool:
+        parent, name = err["loc"][:-1], str(err["loc"][-1])
+        return any(p == parent and difflib.get_close_matches(str(k), [name], n=1)
+                   for p, k in unknown)
+
+    return [e for e in errors if not (e["type"] in ("missing", "missing_argument")
+                                      and explained(e))]
 
 
 def _problem(cls: type, err: Any, data: Any, lines: dict[Loc, int], shown: Path) -> Problem:

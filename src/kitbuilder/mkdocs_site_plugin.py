@@ -1,0 +1,81 @@
+"""The MkDocs face of the association's own pages: data, agenda file, typographic nav."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+
+from kitbuilder import site_pages
+from kitbuilder.errors import KitError
+from kitbuilder.site_data import SiteData, load_site_data
+from kitbuilder.typography import typeset
+
+log = get_plugin_logger(__name__)
+ICS = "agenda.ics"
+
+
+class SiteConfig(base.Config):
+    data_dir = c.Type(str, default="docs/_data")
+    """Folder of association.yml and agenda.yml, relative to mkdocs.yml."""
+
+
+class SitePlugin(BasePlugin[SiteConfig]):
+    def __init__(self) -> None:
+        self.data: SiteData | None = None
+        self.root = Path.cwd()
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        self.root = Path(config.config_file_path).parent
+        self.data = _or_stop(lambda: load_site_data(self.root / self.config.data_dir, self.root))
+        self.values = site_pages.context(self.data, datetime.now())
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
+        host = urlsplit(config.site_url or "").hostname or "localhost"
+        calendar = site_pages.agenda_ics(self.values["events"], host, config.site_name)
+        files.append(File.generated(config, ICS, content=calendar))
+        return files
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        for item in nav.items:
+            _typeset_titles(item)
+        return nav
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
+                         files: Files) -> str | None:
+        if page.file.generated_by:  # the kit's pages hold no placeholders
+            return markdown
+        shown = Path(config.docs_dir).relative_to(self.root) / page.file.src_path
+        return _or_stop(lambda: site_pages.render(markdown, self.values, shown))
+
+    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:
+        server.watch(str(self.root / self.config.data_dir))
+
+
+def _typeset_titles(item) -> None:
+    if item.title:
+        item.title = typeset(item.title)
+    for child in getattr(item, "children", None) or ():
+        _typeset_titles(child)
+
+
+def _or_stop(step):
+    """Run a step; on a mistake in the sources, log each problem and stop the build."""
+    try:
+        return step()
+    except KitError as exc:
+        for problem in exc.problems:
+            log.error(str(problem))
+        raise PluginError(f"{len(exc.problems)} problem(s) in the site's sources; see above") \
+            from None

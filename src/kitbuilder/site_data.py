@@ -1,0 +1,105 @@
+"""The association's data (contacts, team, agenda): read once, checked, used by every page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from kitbuilder.errors import KitError, Problem
+from kitbuilder.model import Text
+from kitbuilder.typography import typeset_all
+from kitbuilder.yamlsource import read_yaml, validate
+
+_STRICT = {"extra": "forbid"}
+
+
+@dataclass(frozen=True)
+class Contact:
+    __pydantic_config__ = _STRICT
+    phone: Text
+    email: Text
+    hours: Text
+    address: Text
+    access: str = ""
+
+
+@dataclass(frozen=True)
+class Member:
+    __pydantic_config__ = _STRICT
+    name: Text
+    discipline: Text
+
+
+@dataclass(frozen=True)
+class Partner:
+    __pydantic_config__ = _STRICT
+    name: Text
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Association:
+    __pydantic_config__ = _STRICT
+    name: Text
+    motto: Text
+    contact: Contact
+    publisher: Text  # « directeur de la publication », for the legal notice
+    host: Text  # the web host, for the legal notice
+    team: tuple[Member, ...] = ()
+    partners: tuple[Partner, ...] = ()
+
+
+@dataclass(frozen=True)
+class Event:
+    __pydantic_config__ = _STRICT
+    title: Text
+    kind: Literal["groupe", "atelier"]
+    start: datetime
+    end: datetime
+    place: Text
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Agenda:
+    __pydantic_config__ = _STRICT
+    events: tuple[Event, ...] = ()
+
+    def upcoming(self, now: datetime) -> tuple[Event, ...]:
+        """Events not yet over, soonest first: past dates are hidden from the site."""
+        return tuple(sorted((e for e in self.events if e.end >= now), key=lambda e: e.start))
+
+
+@dataclass(frozen=True)
+class SiteData:
+    association: Association
+    agenda: Agenda
+
+
+def load_site_data(folder: Path, root: Path) -> SiteData:
+    """Read `association.yml` and `agenda.yml` from folder; raise KitError with every problem
+    found, naming files relative to root."""
+    problems: list[Problem] = []
+    loaded = []
+    for name, cls in (("association.yml", Association), ("agenda.yml", Agenda)):
+        path = folder / name
+        shown = path.resolve().relative_to(root.resolve())
+        try:
+            if not path.is_file():
+                raise KitError([Problem(shown, None, "fichier de données introuvable")])
+            data, lines = read_yaml(path, shown)
+            loaded.append((validate(cls, data, lines, shown), lines, shown))
+        except KitError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise KitError(problems)
+    (association, _, _), (agenda, lines, shown) = loaded
+    problems = [Problem(shown, lines.get(("events", i, "end")),
+                        f"« {event.title} » : la fin ({event.end:%Y-%m-%d %H:%M}) est avant "
+                        f"le début ({event.start:%Y-%m-%d %H:%M})")
+                for i, event in enumerate(agenda.events) if event.end < event.start]
+    if problems:
+        raise KitError(problems)
+    return SiteData(typeset_all(association), typeset_all(agenda))

@@ -1,0 +1,79 @@
+"""The association's own pages: data placed into Markdown with Jinja, and the iCalendar file."""
+
+from __future__ import annotations
+
+import hashlib
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import icalendar
+import jinja2
+
+from kitbuilder.errors import KitError, Problem
+from kitbuilder.site_data import Event, SiteData
+from kitbuilder.typography import NBSP
+
+_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre")
+_TEMPLATE = "<template>"  # how Jinja names a template made from a string
+
+
+def date_fr(moment: datetime) -> str:
+    """« jeudi 14 janvier 2027 »; the first of the month is « 1er »."""
+    day = "1er" if moment.day == 1 else str(moment.day)
+    return (f"{_DAYS[moment.weekday()]} {day}{NBSP}{_MONTHS[moment.month - 1]}"
+            f"{NBSP}{moment.year}")
+
+
+def time_fr(moment: datetime) -> str:
+    """« 18 h », « 18 h 30 »."""
+    return f"{moment.hour}{NBSP}h" + (f"{NBSP}{moment.minute:02d}" if moment.minute else "")
+
+
+_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
+                          keep_trailing_newline=True)
+_ENV.filters.update(date_fr=date_fr, time_fr=time_fr)
+
+
+def context(data: SiteData, now: datetime) -> dict[str, Any]:
+    """What a page may use: `association` and the upcoming `events`."""
+    return {"association": data.association, "events": data.agenda.upcoming(now)}
+
+
+def render(markdown: str, values: dict[str, Any], shown: Path) -> str:
+    """Fill a page's placeholders; a mistake is a KitError naming the page and the line."""
+    try:
+        return _ENV.from_string(markdown).render(values)
+    except jinja2.TemplateSyntaxError as exc:
+        raise KitError([Problem(shown, exc.lineno, f"gabarit invalide : {exc.message}")]) from None
+    except (jinja2.UndefinedError, TypeError, ValueError) as exc:
+        lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__)
+                 if f.filename == _TEMPLATE]
+        raise KitError([Problem(shown, lines[-1] if lines else None,
+                                f"donnée inconnue dans la page : {exc}")]) from None
+
+
+
+def agenda_ics(events: tuple[Event, ...], host: str, name: str) -> bytes:
+    """The upcoming events as an iCalendar file, to add to a calendar application."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", f"-//{name}//agenda//FR")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"{name} — agenda")
+    stamp = datetime.now(timezone.utc).replace(microsecond=0)
+    for event in events:
+        item = icalendar.Event()
+        uid = hashlib.sha256(f"{event.title}|{event.start.isoformat()}".encode()).hexdigest()
+        item.add("uid", f"{uid[:24]}@{host}")
+        item.add("dtstamp", stamp)
+        item.add("dtstart", event.start)  # local (floating) time: the events are in France
+        item.add("dtend", event.end)
+        item.add("summary", event.title)
+        item.add("location", event.place)
+        if event.description:
+            item.add("description", event.description)
+        calendar.add_component(item)
+    return calendar.to_ical()
