@@ -1,4 +1,4 @@
-"""The command line: `kitbuilder check` and `kitbuilder build --out DIR`."""
+"""The command line: `kitbuilder check`, `build --out DIR`, `serve` and `requests …`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from kitbuilder import layout
 from kitbuilder.build import BuildResult, build_kit
 from kitbuilder.errors import KitError
+from kitbuilder.server import commands as server_commands
 from kitbuilder.sources import load_kit
 
 
@@ -23,7 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--out", type=Path, required=True, help="folder to write (replaced whole)")
     build.add_argument("--cache", type=Path, default=Path(".cache/kitbuilder"),
                        help="cache folder (default: .cache/kitbuilder)")
+    server_commands.add_parsers(commands)
     args = parser.parse_args(argv)
+    if args.command in server_commands.COMMANDS:
+        return server_commands.run(args)
     try:
         if args.command == "check":
             kit = load_kit(args.kit)

@@ -23,7 +23,8 @@ from kitbuilder.model import (
     TableBlock,
     TableField,
 )
-from kitbuilder.typography import NBSP
+from kitbuilder.render import form
+from kitbuilder.typography import NBSP, typeset
 
 _SPECIAL = re.compile(r"([\\`*_\[\]#|])")
 _LINE_START = re.compile(r"^(\s*)([-+>]|\d+\.)(\s)")
@@ -41,22 +42,63 @@ def pages(kit: Kit) -> dict[str, str]:
     return out
 
 
-def index(kit: Kit) -> str:
-    lines = [f"# {esc(kit.title)}", "", f"*{esc(kit.subtitle)}*" if kit.subtitle else "", "",
-             f"**[Télécharger tout le kit (zip)]({layout.FILES}/{kit.bundle})**", "",
-             "## Ce que contient le kit", "",
-             f"- [{esc(kit.guide.title)}](guide.md) — "
-             f"[Word]({layout.FILES}/{layout.GUIDE_DOCX})",
-             f"- [{esc(kit.table.title)}](tableau.md) — "
-             f"[Word]({layout.FILES}/{layout.TABLE_DOCX})",
-             "", "### Les fiches d’animation", ""]
-    lines += [f"- [{esc(s.title)}]({layout.sheet_page(s)}) — "
-              f"[Word]({layout.FILES}/{layout.sheet_docx(s)})" for s in kit.sheets]
-    lines += ["", f"### Le récit «{NBSP}{esc(kit.story.title)}{NBSP}»", ""]
-    lines += [f"- [{esc(p.title)}]({layout.part_page(p)}) — "
-              f"[Word]({layout.FILES}/{layout.part_docx(p)})" for p in kit.story.parts]
-    lines += [f"- [Le récit complet (Word)]({layout.FILES}/{layout.STORY_DOCX})", ""]
+def index(kit: Kit, offer: form.FormSettings = form.FormSettings()) -> str:
+    """The kit's home page: what it holds, and how to get its files.
+
+    By default the files come after a short form handled by our request server (see
+    kitbuilder.server); with `offer.external_url` (static-only sites) they are linked openly
+    and the page points to that external form instead.
+    """
+    openly = offer.external_url is not None
+    groups = _contents(kit)
+    lines = [f"# {esc(kit.title)}", "", f"*{esc(kit.subtitle)}*" if kit.subtitle else "", ""]
+    if openly:
+        lines += [f"**[Télécharger tout le kit (zip)]({layout.FILES}/{kit.bundle})**", "",
+                  typeset("Vous utilisez le kit ? Dites-nous qui vous êtes en répondant à "
+                          f"[cinq questions]({offer.external_url}) : cela nous aide à "
+                          "l'améliorer."), ""]
+    else:
+        lines += [f"**[Télécharger le kit](#{form.ANCHOR})** — "
+                  + typeset("les documents Word à imprimer et le kit complet (zip), après "
+                            "un court formulaire."), ""]
+    lines += ["## Ce que contient le kit", ""]
+    for heading, entries in groups:
+        if heading:
+            lines += [f"### {esc(heading)}", ""]
+        for title, page, name in entries:
+            word = f"[Word]({layout.FILES}/{name})" if openly else ""
+            if page:
+                lines.append(f"- [{esc(title)}]({page})" + (f" — {word}" if word else ""))
+            elif word:
+                lines.append(f"- {esc(title)} — {word}")
+        lines.append("")
+    if not openly:
+        lines += ["## Télécharger le kit", "",
+                  form.region(form.form(form.FormState(), offer.privacy_url), offer.privacy_url,
+                              kit.bundle, _downloads(kit, groups)), ""]
     return "\n".join(lines)
+
+
+def _contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
+    """The kit's documents in groups: (heading, [(title, page or None, Word file)])."""
+    story = kit.story
+    return [
+        ("", [(kit.guide.title, "guide.md", layout.GUIDE_DOCX),
+              (kit.table.title, "tableau.md", layout.TABLE_DOCX)]),
+        ("Les fiches d’animation", [(s.title, layout.sheet_page(s), layout.sheet_docx(s))
+                                    for s in kit.sheets]),
+        (f"Le récit «{NBSP}{story.title}{NBSP}»",
+         [(p.title, layout.part_page(p), layout.part_docx(p)) for p in story.parts]
+         + [("Le récit complet", None, layout.STORY_DOCX)]),
+    ]
+
+
+def _downloads(kit: Kit, groups: list[tuple[str, list[tuple[str, str | None, str]]]]
+               ) -> list[form.FileGroup]:
+    """What the download page may list, by group (the server leaves out files a build did
+    not make)."""
+    return [(heading, tuple(form.KitFile(docx, title) for title, _, docx in entries))
+            for heading, entries in groups]
 
 
 def guide(kit: Kit) -> str:

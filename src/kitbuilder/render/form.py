@@ -1,0 +1,340 @@
+"""The kit request form and the download list: the one place where their HTML is written.
+
+The kit page is built with the form in it (see `pages.index`); the request server writes the
+same form again, from here, with a fresh CSRF token, the visitor's answers and error messages,
+and swaps it in between the `START` and `END` markers of the built page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from html import escape
+
+from kitbuilder.typography import NBSP, typeset
+
+START = "<!-- kitbuilder:request"
+END = "<!-- /kitbuilder:request -->"
+ANCHOR = "telecharger-le-kit"  # id of the « Télécharger le kit » heading, above the form
+ACTION = "demande"  # POST route, relative to the kit's folder
+DOWNLOAD = "telechargement"  # download page, relative to the kit's folder
+TOKEN = "jeton"  # query parameter carrying the download token
+
+# Field names: what the browser sends and what the server validates.
+FUNCTION = "function"
+ESTABLISHMENT_TYPE = "establishment_type"
+DEPARTMENT = "department"
+ESTABLISHMENT = "establishment"
+EMAIL = "email"
+CONSENT = "consent"
+CSRF = "csrf_token"
+HONEYPOT = "website"  # hidden from people; robots fill it in
+
+CONSENT_VALUE = "oui"
+ESTABLISHMENT_MAX = 150
+EMAIL_MAX = 254
+RETENTION_MONTHS = 36
+
+Choices = tuple[tuple[str, str], ...]  # (stored code, label shown)
+
+FUNCTIONS: Choices = tuple((code, typeset(label)) for code, label in (
+    ("direction", "Direction"),
+    ("rh", "Ressources humaines"),
+    ("representation", "Représentation du personnel"),
+    ("encadrement", "Encadrement"),
+    ("personnel", "Membre du personnel"),
+    ("autre", "Autre"),
+))
+
+ESTABLISHMENT_TYPES: Choices = tuple((code, typeset(label)) for code, label in (
+    ("ehpad", "Ehpad"),
+    ("hebergement", "Autre établissement avec hébergement"),
+    ("domicile", "Service d'aide ou de soins à domicile"),
+    ("autre", "Autre"),
+))
+
+_DEPARTMENT_NAMES = """\
+01 Ain|02 Aisne|03 Allier|04 Alpes-de-Haute-Provence|05 Hautes-Alpes|06 Alpes-Maritimes|\
+07 Ardèche|08 Ardennes|09 Ariège|10 Aube|11 Aude|12 Aveyron|13 Bouches-du-Rhône|14 Calvados|\
+15 Cantal|16 Charente|17 Charente-Maritime|18 Cher|19 Corrèze|2A Corse-du-Sud|2B Haute-Corse|\
+21 Côte-d'Or|22 Côtes-d'Armor|23 Creuse|24 Dordogne|25 Doubs|26 Drôme|27 Eure|28 Eure-et-Loir|\
+29 Finistère|30 Gard|31 Haute-Garonne|32 Gers|33 Gironde|34 Hérault|35 Ille-et-Vilaine|36 Indre|\
+37 Indre-et-Loire|38 Isère|39 Jura|40 Landes|41 Loir-et-Cher|42 Loire|43 Haute-Loire|\
+44 Loire-Atlantique|45 Loiret|46 Lot|47 Lot-et-Garonne|48 Lozère|49 Maine-et-Loire|50 Manche|\
+51 Marne|52 Haute-Marne|53 Mayenne|54 Meurthe-et-Moselle|55 Meuse|56 Morbihan|57 Moselle|\
+58 Nièvre|59 Nord|60 Oise|61 Orne|62 Pas-de-Calais|63 Puy-de-Dôme|64 Pyrénées-Atlantiques|\
+65 Hautes-Pyrénées|66 Pyrénées-Orientales|67 Bas-Rhin|68 Haut-Rhin|69 Rhône|70 Haute-Saône|\
+71 Saône-et-Loire|72 Sarthe|73 Savoie|74 Haute-Savoie|75 Paris|76 Seine-Maritime|\
+77 Seine-et-Marne|78 Yvelines|79 Deux-Sèvres|80 Somme|81 Tarn|82 Tarn-et-Garonne|83 Var|\
+84 Vaucluse|85 Vendée|86 Vienne|87 Haute-Vienne|88 Vosges|89 Yonne|90 Territoire de Belfort|\
+91 Essonne|92 Hauts-de-Seine|93 Seine-Saint-Denis|94 Val-de-Marne|95 Val-d'Oise|971 Guadeloupe|\
+972 Martinique|973 Guyane|974 La Réunion|975 Saint-Pierre-et-Miquelon|976 Mayotte"""
+
+# French départements by INSEE code: 01-95 with Corsica as 2A and 2B, then 971-976 overseas.
+DEPARTMENTS: Choices = tuple(
+    (code, f"{code} – {typeset(name)}")
+    for code, name in (item.split(" ", 1) for item in _DEPARTMENT_NAMES.split("|")))
+
+INTRO = ("Cinq questions, dont deux facultatives, pour savoir qui utilise le kit ; "
+         "aucune ne porte sur votre santé ni sur votre situation personnelle.")
+
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+           "octobre", "novembre", "décembre")
+
+
+@dataclass(frozen=True)
+class FormSettings:
+    """How the kit page offers the kit: through our own form, or (static-only) openly."""
+
+    privacy_url: str = "../confidentialite/"  # relative to the kit page
+    external_url: str | None = None  # static-only mode: an external form, files published openly
+
+
+@dataclass(frozen=True)
+class FormState:
+    """What the form shows: answers typed, messages by field name, a notice above it."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    csrf: str = ""
+    notice: str = ""
+
+
+@dataclass(frozen=True)
+class KitFile:
+    """A downloadable file as the download page lists it."""
+
+    name: str
+    title: str
+    size: int | None = None
+
+
+FileGroup = tuple[str, tuple[KitFile, ...]]  # a heading (may be empty) and its files
+
+
+# --- The region of the kit page that the server rewrites ------------------------------------
+
+
+def region(body: str, privacy_url: str, bundle: str, groups: Sequence[FileGroup]) -> str:
+    """The form or download list between markers; the opening one carries what the server needs.
+
+    The server reads the files' names and titles from here rather than from the kit's sources,
+    so that a built site is all it needs.
+    """
+    meta = {"privacy_url": privacy_url, "bundle": bundle,
+            "groups": [[title, [[f.name, f.title] for f in files]] for title, files in groups]}
+    # « -- » may not appear inside an HTML comment.
+    data = json.dumps(meta, ensure_ascii=False).replace("--", "-\\u002d")
+    return f"{START} {data} -->\n\n{body}\n\n{END}"
+
+
+@dataclass(frozen=True)
+class RegionMeta:
+    privacy_url: str
+    bundle: str
+    groups: tuple[FileGroup, ...]
+
+
+_REGION = re.compile(re.escape(START) + r" (\{.*?\}) -->(.*?)" + re.escape(END), re.DOTALL)
+
+
+def find_region(page: str) -> tuple[int, int, RegionMeta] | None:
+    """Where the region lies in a built page (start, end) and what its marker carries."""
+    match = _REGION.search(page)
+    if not match:
+        return None
+    data = json.loads(match[1])
+    groups = tuple((str(title), tuple(KitFile(str(n), str(t)) for n, t in files))
+                   for title, files in data["groups"])
+    return match.start(), match.end(), RegionMeta(str(data["privacy_url"]), str(data["bundle"]),
+                                                  groups)
+
+
+# --- The form -------------------------------------------------------------------------------
+
+
+def _text(value: str) -> str:
+    return escape(typeset(value), quote=False)
+
+
+def _attr(value: str) -> str:
+    return escape(value, quote=True)
+
+
+def _id(name: str) -> str:
+    return f"kit-{name.replace('_', '-')}"
+
+
+def _error(name: str, errors: Mapping[str, str]) -> tuple[str, str]:
+    """The message paragraph placed under a label, and the attributes tying it to the field."""
+    if name not in errors:
+        return "", ""
+    ident = f"{_id(name)}-error"
+    message = (f'<p class="kit-form__error" id="{ident}">'
+               f'<span class="kit-form__sr">Erreur{typeset(" :")} </span>{_text(errors[name])}</p>')
+    return message, f' aria-invalid="true" aria-describedby="{ident}"'
+
+
+def _wrap(name: str, errors: Mapping[str, str], inner: str) -> str:
+    css = "kit-form__field" + (" kit-form__field--error" if name in errors else "")
+    return f'<div class="{css}">{inner}</div>'
+
+
+def _radios(name: str, legend: str, choices: Choices, state: FormState) -> str:
+    message, aria = _error(name, state.errors)
+    chosen = state.values.get(name, "")
+    items = []
+    for n, (code, label) in enumerate(choices):
+        ident = _id(name) if n == 0 else f"{_id(name)}-{code}"
+        checked = " checked" if code == chosen else ""
+        items.append(f'<div class="kit-form__choice"><input type="radio" id="{ident}" '
+                     f'name="{name}" value="{_attr(code)}" required{checked}>'
+                     f' <label for="{ident}">{_text(label)}</label></div>')
+    # aria-invalid is not for groups: the message, tied to the fieldset, says it.
+    aria = aria.replace(' aria-invalid="true"', "")
+    return _wrap(name, state.errors,
+                 f"<fieldset{aria}><legend>{_text(legend)}</legend>{message}{''.join(items)}"
+                 "</fieldset>")
+
+
+def _select(name: str, label: str, choices: Choices, state: FormState) -> str:
+    message, aria = _error(name, state.errors)
+    chosen = state.values.get(name, "")
+    options = ['<option value="">Choisir dans la liste</option>']
+    options += [f'<option value="{_attr(code)}"{" selected" if code == chosen else ""}>'
+                f"{_text(text)}</option>" for code, text in choices]
+    return _wrap(name, state.errors,
+                 f'<label for="{_id(name)}">{_text(label)}</label>{message}'
+                 f'<select id="{_id(name)}" name="{name}" required{aria}>{"".join(options)}'
+                 "</select>")
+
+
+def _input(name: str, label: str, kind: str, autocomplete: str, maxlength: int,
+           state: FormState, hint: str = "") -> str:
+    message, aria = _error(name, state.errors)
+    value = _attr(state.values.get(name, ""))
+    hint_html = f' <span class="kit-form__hint">{_text(hint)}</span>' if hint else ""
+    return _wrap(name, state.errors,
+                 f'<label for="{_id(name)}">{_text(label)} <span class="kit-form__optional">'
+                 f"(facultatif)</span>{hint_html}</label>{message}"
+                 f'<input type="{kind}" id="{_id(name)}" name="{name}" value="{value}" '
+                 f'maxlength="{maxlength}" autocomplete="{autocomplete}" spellcheck="false"{aria}>')
+
+
+def _consent(privacy_url: str, state: FormState) -> str:
+    message, aria = _error(CONSENT, state.errors)
+    checked = " checked" if state.values.get(CONSENT) == CONSENT_VALUE else ""
+    notice = typeset(
+        "Mieux-être & Travail enregistre ces réponses sur son propre serveur, sans votre adresse "
+        "IP, pour savoir quels organismes utilisent le kit et pour l'améliorer. Elles sont "
+        f"gardées {RETENTION_MONTHS} mois, puis supprimées ; elles ne sont jamais vendues ni "
+        "transmises. Votre adresse électronique, si vous la donnez, sert seulement à vous "
+        "prévenir quand le kit est mis à jour. Vous pouvez consulter, corriger ou effacer vos "
+        "réponses, et retirer votre accord, à tout moment :")
+    policy = (f'{escape(notice, quote=False)} voir notre <a href="{_attr(privacy_url)}">'
+              "politique de confidentialité</a>.")
+    label = _text("J'accepte que mes réponses soient enregistrées pour cet usage.")
+    return _wrap(CONSENT, state.errors,
+                 f'<p class="kit-form__privacy">{policy}</p>{message}'
+                 f'<div class="kit-form__choice"><input type="checkbox" id="{_id(CONSENT)}" '
+                 f'name="{CONSENT}" value="{CONSENT_VALUE}" required{checked}{aria}>'
+                 f' <label for="{_id(CONSENT)}">{label}</label></div>')
+
+
+def _summary(state: FormState) -> str:
+    if not state.errors:
+        return ""
+    count = len(state.errors)
+    head = typeset(f"Le formulaire contient {count} erreur{'s' if count > 1 else ''} :")
+    order = (FUNCTION, ESTABLISHMENT_TYPE, DEPARTMENT, ESTABLISHMENT, EMAIL, CONSENT)
+    items = "".join(f'<li><a href="#{_id(name)}">{_text(state.errors[name])}</a></li>'
+                    for name in order if name in state.errors)
+    return (f'<div class="kit-form__summary" role="alert"><p><strong>{_text(head)}</strong>'
+            f"</p><ul>{items}</ul></div>")
+
+
+def notice(text: str) -> str:
+    """A message shown above the form (expired link, session lost, ...)."""
+    return f'<div class="kit-form__notice" role="alert"><p>{_text(text)}</p></div>'
+
+
+def form(state: FormState, privacy_url: str) -> str:
+    """The request form, on lines without blank ones so that Markdown keeps it as one block."""
+    parts = [
+        f'<form id="kit-request" class="kit-form" method="post" action="{ACTION}#{ANCHOR}" '
+        'novalidate>',
+        notice(state.notice) if state.notice else "",
+        _summary(state),
+        f'<input type="hidden" name="{CSRF}" value="{_attr(state.csrf)}">',
+        f'<p class="kit-form__intro">{_text(INTRO)}</p>',
+        _radios(FUNCTION, "Votre fonction", FUNCTIONS, state),
+        _radios(ESTABLISHMENT_TYPE, "Type d'établissement", ESTABLISHMENT_TYPES, state),
+        _select(DEPARTMENT, "Département de l'établissement", DEPARTMENTS, state),
+        _input(ESTABLISHMENT, "Nom de l'établissement", "text", "organization",
+               ESTABLISHMENT_MAX, state),
+        _input(EMAIL, "Adresse électronique", "email", "email", EMAIL_MAX, state,
+               hint="Par exemple : nom@exemple.fr"),
+        # People never see this field (hidden, skipped by keyboard and screen readers);
+        # a robot filling every input reveals itself by typing into it.
+        f'<div class="kit-form__hp" hidden aria-hidden="true"><label for="{_id(HONEYPOT)}">'
+        f'Laissez ce champ vide</label><input type="text" id="{_id(HONEYPOT)}" '
+        f'name="{HONEYPOT}" value="" tabindex="-1" autocomplete="off"></div>',
+        _consent(privacy_url, state),
+        '<p><button type="submit" class="md-button md-button--primary">'
+        "Recevoir le kit</button></p>",
+        "</form>",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+# --- The download list ----------------------------------------------------------------------
+
+
+def french_date(moment: date | datetime) -> str:
+    """« 1er mars 2026 », and « à 14 h 05 » after it when given a time."""
+    number = "1er" if moment.day == 1 else str(moment.day)
+    text = f"{number} {_MONTHS[moment.month - 1]} {moment.year}"
+    if isinstance(moment, datetime):
+        text += f" à {moment.hour}{NBSP}h{NBSP}{moment.minute:02d}"
+    return text
+
+
+def file_size(size: int) -> str:
+    """A size as French readers write it: « 35 ko », « 1,2 Mo »."""
+    if size < 1000 * 1000:
+        return f"{max(1, round(size / 1000))}{NBSP}ko"
+    return f"{size / 1e6:.1f}".replace(".", ",") + f"{NBSP}Mo"
+
+
+def _kind(name: str) -> str:
+    return {"zip": "zip", "docx": "Word", "mp3": "MP3", "vtt": "WebVTT", "pdf": "PDF"}.get(
+        name.rsplit(".", 1)[-1].lower(), name.rsplit(".", 1)[-1])
+
+
+def _link(item: KitFile, token: str, css: str = "") -> str:
+    href = f"fichiers/{_attr(item.name)}?{TOKEN}={_attr(token)}"
+    size = f", {file_size(item.size)}" if item.size is not None else ""
+    cls = f' class="{css}"' if css else ""
+    return (f'<a{cls} href="{href}">{_text(item.title)}</a>'
+            f' <span class="kit-form__hint">({_kind(item.name)}{size})</span>')
+
+
+def downloads(bundle: KitFile, groups: Sequence[FileGroup], token: str, until: datetime) -> str:
+    """The thank-you message and every file's link carrying the token, grouped as on the page."""
+    parts = [
+        '<div id="kit-files" class="kit-files" role="status">',
+        f"<p><strong>{_text('Merci ! Votre demande est enregistrée.')}</strong> "
+        f"{_text(f'Ces liens restent valables jusqu’au {french_date(until)}.')}</p>",
+        f"<p>{_link(bundle, token, 'md-button md-button--primary')}</p>",
+    ]
+    for title, files in groups:
+        if title:
+            parts.append(f"<h3>{_text(title)}</h3>")
+        items = "".join(f"<li>{_link(f, token)}</li>" for f in files)
+        parts.append(f"<ul>{items}</ul>")
+    parts.append(f'<p><a href="./#{ANCHOR}">{_text("Faire une autre demande")}</a></p>')
+    parts.append("</div>")
+    return "\n".join(parts)

@@ -1,0 +1,301 @@
+"""The request server: the built site, the kit request form, and the kit's files behind a link.
+
+Routes, under the kit's folder (« /kit/ » by default):
+    GET  /kit/                  the kit page, its form carrying a fresh form token
+    POST /kit/demande           a request: stored once, then 303 to the download page
+    GET  /kit/telechargement    the download page (?jeton=…), links valid for a limited time
+    GET  /kit/fichiers/NAME     a kit file (?jeton=…); without a valid token, back to the form
+    GET  /…                     the rest of the built site, as static files
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from kitbuilder import layout
+from kitbuilder.render import form as f
+from kitbuilder.server import db
+from kitbuilder.server.config import Settings
+from kitbuilder.server.forms import single, validate
+from kitbuilder.server.logs import AccessLog, log
+from kitbuilder.server.page import KitPage
+from kitbuilder.server.security import (
+    BodyLimit,
+    RateLimiter,
+    SecurityHeaders,
+    UsedTokens,
+    client_key,
+    cross_site,
+)
+from kitbuilder.server.tokens import Refusal, Tokens
+from kitbuilder.typography import typeset
+
+PARIS = ZoneInfo("Europe/Paris")
+REASON = "motif"  # query parameter of the kit page naming why the visitor was sent back to it
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
+# The story's recordings and their transcripts play inside the site's own pages, whose
+# <audio> and <track> cannot carry a token: they stay open. The kit itself (Word, zip) does not.
+PLAYED_IN_PAGES = {".mp3": "audio/mpeg", ".vtt": "text/vtt; charset=utf-8"}
+_REDIRECT_REASONS = {Refusal.MISSING: "absent", Refusal.INVALID: "invalide",
+                     Refusal.EXPIRED: "expire"}
+
+
+def _notices(link_days: int) -> dict[str, str]:
+    """What the visitor reads above the form, by reason; French, typeset."""
+    texts = {
+        "absent": "Les fichiers du kit se téléchargent après ce court formulaire.",
+        "invalide": "Ce lien de téléchargement n'est pas valide : il a peut-être été mal copié. "
+                    "Remplissez ce court formulaire pour recevoir le kit.",
+        "expire": f"Ce lien de téléchargement a expiré : les liens restent valables {link_days}\u00a0"
+                  "jours. Remplissez de nouveau ce formulaire pour en recevoir un nouveau.",
+        "form_expired": "Le formulaire est resté ouvert trop longtemps. Vos réponses sont "
+                        "gardées : vérifiez-les, puis envoyez-les de nouveau.",
+        "form_invalid": "Le formulaire n'a pas pu être vérifié. Vos réponses sont gardées : "
+                        "vérifiez-les, puis envoyez-les de nouveau.",
+        "cross_site": "Ce formulaire ne peut être envoyé que depuis notre site. Vérifiez vos "
+                      "réponses, puis envoyez-les de nouveau.",
+        "refused": "Votre demande n'a pas pu être enregistrée. Rechargez la page, puis "
+                   "remplissez de nouveau le formulaire.",
+        "unreadable": "Votre demande n'a pas pu être lue. Remplissez de nouveau le formulaire.",
+        "too_large": "Votre demande est trop volumineuse pour ce formulaire. Remplissez-le de "
+                     "nouveau.",
+        "rate": "Trop de demandes sont parties de votre connexion en peu de temps. Réessayez "
+                "dans {duration}.",
+        "unavailable": "Votre demande n'a pas pu être enregistrée : le service est "
+                       "momentanément indisponible. Vos réponses sont gardées : réessayez dans "
+                       "quelques minutes.",
+    }
+    return {key: typeset(text) for key, text in texts.items()}
+
+
+class SiteFiles(StaticFiles):
+    """The built site as static files, except the protected paths (kit files, kit page)."""
+
+    def __init__(self, directory: Path, protected: tuple[Path, ...]) -> None:
+        super().__init__(directory=directory, html=True)
+        self.protected = tuple(p.resolve() for p in protected)
+
+    def lookup_path(self, path: str) -> tuple[str, object]:
+        full, stat = super().lookup_path(path)
+        # Whatever spelling reached here (« //fichiers », « ./ », « %2e »), judge where it lands.
+        if full and any(Path(full) == p or Path(full).is_relative_to(p) for p in self.protected):
+            return "", None
+        return full, stat
+
+
+class RequestServer:
+    """The handlers and the state they share: database, tokens, limits, the kit page."""
+
+    def __init__(self, settings: Settings, tokens: Tokens) -> None:
+        self.settings = settings
+        self.tokens = tokens
+        self.engine = db.connect(settings.database_url)
+        kit_dir = settings.site_dir / settings.kit_url.strip("/")
+        self.page = KitPage(kit_dir / "index.html")
+        self.files = kit_dir / layout.FILES
+        self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
+        self.used = UsedTokens(settings.form_lifetime.total_seconds())
+        self.storing = asyncio.Lock()  # one store at a time: a token is never used twice
+        self.notices = _notices(settings.link_lifetime.days)
+
+    # --- Pages ----------------------------------------------------------------------------
+
+    def form_page(self, state: f.FormState = f.FormState(), status: int = 200,
+                  headers: dict[str, str] | None = None) -> HTMLResponse:
+        """The kit page with the form, a fresh token in it; answers and messages if given."""
+        state = replace(state, csrf=self.tokens.form())
+        body = f.form(state, self.page.meta.privacy_url)
+        title = "Erreur" if status >= 400 else ""
+        html = self.page.render(body, title)
+        return HTMLResponse(html, status, {"cache-control": "no-store", **(headers or {})})
+
+    def notice_page(self, reason: str, status: int, values: dict[str, str] | None = None,
+                    errors: dict[str, str] | None = None, **fmt: str) -> HTMLResponse:
+        notice = self.notices[reason].format(**fmt)
+        return self.form_page(f.FormState(values or {}, errors or {}, notice=notice), status)
+
+    async def error_page(self, _scope: Scope, status: int, reason: str) -> Response:
+        """For the middleware: a page that tells what went wrong and shows the form again."""
+        return self.notice_page(reason, status)
+
+    def back_to_form(self, refusal: Refusal, up: str = "") -> RedirectResponse:
+        reason = _REDIRECT_REASONS[refusal]
+        return RedirectResponse(f"{up or './'}?{REASON}={reason}#{f.ANCHOR}", status_code=303)
+
+    # --- Handlers -------------------------------------------------------------------------
+
+    async def kit(self, request: Request) -> Response:
+        reason = request.query_params.get(REASON, "")
+        if reason in _REDIRECT_REASONS.values():
+            return self.form_page(f.FormState(notice=self.notices[reason]))
+        return self.form_page()
+
+    async def submit(self, request: Request) -> Response:
+        wait = self.limiter.hit(client_key(request.client.host if request.client else None))
+        if wait:
+            minutes = max(1, round(wait / 60))
+            duration = f"{minutes}\u00a0minute{'s' if minutes > 1 else ''}"
+            response = self.notice_page("rate", 429, duration=duration)
+            response.headers["retry-after"] = str(int(wait) + 1)
+            return response
+        if cross_site(request.headers):
+            return self.notice_page("cross_site", 403)
+        try:
+            data = await request.form(max_files=0, max_fields=20, max_part_size=4096)
+        except HTTPException:
+            return self.notice_page("unreadable", 400)
+        fields: dict[str, list[str]] = {}
+        for name, value in data.multi_items():
+            if isinstance(value, UploadFile):
+                return self.notice_page("unreadable", 400)
+            fields.setdefault(name, []).append(value)
+        if single(fields, f.HONEYPOT):
+            return self.notice_page("refused", 400)
+        result = validate(fields)
+        checked = self.tokens.check_form(single(fields, f.CSRF))
+        if checked.refusal is not None:
+            reason = "form_expired" if checked.refusal is Refusal.EXPIRED else "form_invalid"
+            return self.notice_page(reason, 403, result.values, result.errors)
+        if result.answers is None:
+            return self.form_page(f.FormState(result.values, result.errors), 422)
+        try:
+            async with self.storing:
+                request_id = self.used.get(checked.value)
+                if request_id is None:
+                    request_id = await run_in_threadpool(db.store, self.engine, result.answers)
+                    self.used.add(checked.value, request_id)
+                    log.info("kit request %d stored", request_id)
+        except SQLAlchemyError as exc:
+            log.error("kit request not stored: database error %s", type(exc).__name__)
+            return self.notice_page("unavailable", 503, result.values)
+        token = self.tokens.download(request_id)
+        return RedirectResponse(f"{f.DOWNLOAD}?{f.TOKEN}={token}#{f.ANCHOR}", status_code=303)
+
+    async def download(self, request: Request) -> Response:
+        token = request.query_params.get(f.TOKEN)
+        checked = self.tokens.check_download(token)
+        if checked.refusal is not None or checked.issued is None or token is None:
+            return self.back_to_form(checked.refusal or Refusal.INVALID)
+        meta = self.page.meta
+        bundle = f.KitFile(meta.bundle, "Télécharger tout le kit", self._size(meta.bundle))
+        groups = [(title, tuple(replace(item, size=self._size(item.name)) for item in items
+                                if self._file(item.name)))
+                  for title, items in meta.groups]
+        until = self.tokens.expiry(checked.issued).astimezone(PARIS)
+        body = f.downloads(bundle, groups, token, until)
+        html = self.page.render(body, "Téléchargement")
+        return HTMLResponse(html, headers={"cache-control": "no-store"})
+
+    async def kit_file(self, request: Request) -> Response:
+        path = self._file(request.path_params["name"])
+        if path is None:
+            raise HTTPException(404)
+        if path.suffix.lower() in PLAYED_IN_PAGES:
+            return FileResponse(path, media_type=PLAYED_IN_PAGES[path.suffix.lower()])
+        checked = self.tokens.check_download(request.query_params.get(f.TOKEN))
+        if checked.refusal is not None:
+            return self.back_to_form(checked.refusal, up="../")
+        return FileResponse(path, filename=path.name, content_disposition_type="attachment",
+                            headers={"cache-control": "private, no-store"})
+
+    async def not_found(self, _request: Request, _exc: Exception) -> Response:
+        """The site's own 404 page when it has one."""
+        page = self.settings.site_dir / "404.html"
+        text = page.read_text(encoding="utf-8") if page.is_file() else "Page introuvable"
+        return HTMLResponse(text, 404)
+
+    async def form_redirect(self, _request: Request) -> Response:
+        return RedirectResponse(f"./#{f.ANCHOR}", status_code=303)
+
+    def _file(self, name: str) -> Path | None:
+        """The kit file of that plain name, or None for anything else (paths, links, folders)."""
+        if not _SAFE_NAME.fullmatch(name) or ".." in name:
+            return None
+        path = self.files / name
+        try:
+            if path.is_file() and path.resolve().parent == self.files.resolve():
+                return path
+        except OSError:
+            pass
+        return None
+
+    def _size(self, name: str) -> int | None:
+        path = self._file(name)
+        return path.stat().st_size if path else None
+
+    # --- Life cycle -----------------------------------------------------------------------
+
+    def purge_old(self) -> int:
+        """Delete requests older than the retention period stated in the privacy policy."""
+        cutoff = db.months_before(db.utcnow(), self.settings.retention_months)
+        deleted = db.purge(self.engine, cutoff)
+        if deleted:
+            log.info("%d kit request(s) older than %d months deleted", deleted,
+                     self.settings.retention_months)
+        return deleted
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        await run_in_threadpool(db.migrate, self.engine)
+        await run_in_threadpool(self.purge_old)
+        task = asyncio.create_task(self._purge_daily())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            self.engine.dispose()
+
+    async def _purge_daily(self) -> None:
+        while True:
+            await asyncio.sleep(24 * 3600)
+            try:
+                await run_in_threadpool(self.purge_old)
+            except SQLAlchemyError as exc:
+                log.error("daily purge failed: database error %s", type(exc).__name__)
+
+
+def create_app(settings: Settings, tokens: Tokens | None = None) -> Starlette:
+    """The ASGI app for `settings`; raises SiteError when the site cannot be served."""
+    tokens = tokens or Tokens(settings.secret_key, settings.link_lifetime,
+                              settings.form_lifetime)
+    server = RequestServer(settings, tokens)
+    kit = settings.kit_path
+    routes = [
+        Route(kit, server.kit, methods=["GET"]),
+        Route(f"{kit}index.html", server.kit, methods=["GET"]),
+        Route(f"{kit}{f.ACTION}", server.submit, methods=["POST"]),
+        Route(f"{kit}{f.ACTION}", server.form_redirect, methods=["GET"]),
+        Route(f"{kit}{f.DOWNLOAD}", server.download, methods=["GET"]),
+        Route(f"{kit}{layout.FILES}/{{name:path}}", server.kit_file, methods=["GET"]),
+        Mount("/", SiteFiles(settings.site_dir, (server.files, server.page.path))),
+    ]
+    middleware = [
+        Middleware(AccessLog),
+        Middleware(SecurityHeaders),
+        Middleware(BodyLimit, limit=settings.max_body, error_page=server.error_page),
+    ]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=server.lifespan,
+                    exception_handlers={404: server.not_found})
+    app.state.server = server
+    return app
+

@@ -1,0 +1,142 @@
+"""The requests table (SQLAlchemy Core), its migrations (Alembic) and the queries on it."""
+
+from __future__ import annotations
+
+import calendar
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.engine import make_url
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+metadata = MetaData()
+
+# One row per kit request. No IP address, no user agent: only what the form asks.
+# Times are UTC, stored without a zone so that SQLite and PostgreSQL hold the same thing.
+requests = Table(
+    "kit_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(), nullable=False, index=True),
+    Column("function", String(20), nullable=False),
+    Column("establishment_type", String(20), nullable=False),
+    Column("department", String(3), nullable=False),
+    Column("establishment", String(150)),
+    Column("email", String(254)),
+)
+
+
+@dataclass(frozen=True)
+class Answers:
+    """A validated request, as stored."""
+
+    function: str
+    establishment_type: str
+    department: str
+    establishment: str | None
+    email: str | None
+
+
+def connect(url: str) -> Engine:
+    """An engine for the URL; SQLite gets WAL, a busy timeout and its folder created."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            _private_file(Path(parsed.database))
+        engine = create_engine(url, connect_args={"timeout": 15})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _private_file(path: Path) -> None:
+    """Create the database file readable by its owner only (it holds e-mail addresses);
+    SQLite gives its -wal and -shm files the same permissions."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (exports, stats) run while the server writes; NORMAL is durable in WAL
+    # except for the last transactions on power loss, which is fine for these rows.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Create the schema, or bring it to the latest revision (Alembic, in-package scripts)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months earlier (the month's last day if short)."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    month += 1
+    return moment.replace(year=year, month=month,
+                          day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def store(engine: Engine, answers: Answers, now: datetime | None = None) -> int:
+    """Insert one request; return its id."""
+    with engine.begin() as connection:
+        result = connection.execute(insert(requests).values(
+            created_at=now or utcnow(), function=answers.function,
+            establishment_type=answers.establishment_type, department=answers.department,
+            establishment=answers.establishment, email=answers.email))
+        return int(result.inserted_primary_key[0])
+
+
+def count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(requests)).scalar_one())
+
+
+def rows(engine: Engine) -> Iterator[dict[str, Any]]:
+    """Every request, oldest first."""
+    query = select(requests).order_by(requests.c.created_at, requests.c.id)
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            yield dict(row._mapping)
+
+
+def purge(engine: Engine, before: datetime) -> int:
+    """Delete the requests made before `before` (UTC); return how many were deleted."""
+    with engine.begin() as connection:
+        return int(connection.execute(
+            delete(requests).where(requests.c.created_at < before)).rowcount)

@@ -1,0 +1,54 @@
+"""An access log with no personal data: method, path without query, status, duration.
+
+Uvicorn's own access log writes the client's address and the query string (which holds
+download tokens), so it is switched off and this one is used instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("kitbuilder.server")
+access = logging.getLogger("kitbuilder.server.access")
+
+LOG_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
+                            "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+        "kitbuilder.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+class AccessLog:
+    """Logs one line per request, without address, user agent, referrer or query string."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def wrapped(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, wrapped)
+        finally:
+            took = (time.perf_counter() - started) * 1000
+            access.info("%s %s %d %.0f ms", scope["method"], scope["path"], status, took)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the requests database, run by `db.migrate` at start-up."""

@@ -1,0 +1,72 @@
+"""The built kit page as the frame of every page the server writes.
+
+Why not a template of our own: the kit page is a static page of the site (MkDocs + Material),
+with its header, navigation and styles. The server takes that built page and swaps only the
+region between the form's markers (see render/form.py): the form with a fresh token, the same
+form with the visitor's answers and messages, or the download links. Every page the visitor
+sees therefore looks like the site and says what the site says, with no second copy of its
+layout to keep in step. All these pages live in the kit's folder (/kit/, /kit/demande,
+/kit/telechargement), so the built page's relative links stay right.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from kitbuilder.render.form import RegionMeta, find_region
+
+_TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
+
+
+class SiteError(Exception):
+    """The built site cannot be served as it is (told in words an operator understands)."""
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    mtime: int
+    before: str
+    after: str
+    meta: RegionMeta
+
+
+class KitPage:
+    """The kit page of a built site, read again whenever the site is rebuilt."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._parsed: _Parsed | None = None
+        self._load()
+
+    def _load(self) -> _Parsed:
+        try:
+            mtime = self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            raise SiteError(f"{self.path}: no kit page; build the site first (./scripts/build)")
+        if self._parsed is None or self._parsed.mtime != mtime:
+            text = self.path.read_text(encoding="utf-8")
+            found = find_region(text)
+            if found is None:
+                raise SiteError(f"{self.path}: the kit page has no request form; the site was "
+                                "built in static-only mode (`form_url` in mkdocs.yml) or "
+                                "without the kit plugin")
+            start, end, meta = found
+            self._parsed = _Parsed(mtime, text[:start], text[end:], meta)
+        return self._parsed
+
+    @property
+    def meta(self) -> RegionMeta:
+        """What the form's marker carries: privacy page, zip name, files and their titles."""
+        return self._load().meta
+
+    def render(self, region: str, title: str = "") -> str:
+        """The page with `region` in place of the form, its title prefixed with `title`."""
+        parsed = self._load()
+        before = parsed.before
+        if title:
+            before = _TITLE.sub(lambda m: f"<title>{html.escape(title)} – {m[1]}</title>",
+                                before, count=1)
+        return before + region + parsed.after

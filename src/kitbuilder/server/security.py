@@ -1,0 +1,250 @@
+"""Protections around the app: security headers with a hashed-script CSP, a body size limit,
+a per-address rate limit and a memory of used form tokens (both in memory, bounded)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+import re
+import time
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# --- Headers --------------------------------------------------------------------------------
+
+# Every source is this site: no CDN, no fonts or analytics from elsewhere. Inline scripts are
+# allowed one by one, by the hash of their text (Material's theme writes three per page).
+_CSP = ("default-src 'none'; script-src 'self'{hashes}; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; media-src 'self'; connect-src 'self'; worker-src 'self'; "
+        "manifest-src 'self'; "
+        "form-action 'self'; base-uri 'self'; frame-ancestors 'none'")
+_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    # Download links carry their token in the URL: never send it to another site.
+    "referrer-policy": "no-referrer",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+}
+_INLINE_SCRIPT = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>",
+                            re.DOTALL | re.IGNORECASE)
+_DATA_TYPE = re.compile(rb"""\btype\s*=\s*["']?(?!(?:text|application)/(?:java|ecma)script|module)""",
+                        re.IGNORECASE)
+
+
+def csp(html: bytes | None = None) -> str:
+    """The Content-Security-Policy for a response; for HTML, with the hash of each inline script."""
+    hashes = []
+    for match in _INLINE_SCRIPT.finditer(html or b""):
+        attrs = match["attrs"]
+        if re.search(rb"\bsrc\s*=", attrs, re.IGNORECASE) or _DATA_TYPE.search(attrs):
+            continue  # external, or a data block (JSON) that is never run
+        digest = base64.b64encode(hashlib.sha256(match["body"]).digest()).decode()
+        hashes.append(f" 'sha256-{digest}'")
+    return _CSP.format(hashes="".join(dict.fromkeys(hashes)))
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response, and a CSP fitted to each HTML page."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def wrapped(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in _HEADERS.items():
+                    headers[name] = value
+                if headers.get("content-type", "").startswith("text/html"):
+                    start = message  # its CSP needs the body's scripts: hold it back
+                    # Without validators no browser revalidates a page into a 304, which
+                    # would carry a CSP computed without the page's scripts.
+                    for name in ("etag", "last-modified"):
+                        if name in headers:
+                            del headers[name]
+                    return
+                headers["content-security-policy"] = csp()
+                await send(message)
+            elif message["type"] == "http.response.body" and start is not None:
+                chunks.append(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                body = b"".join(chunks)
+                MutableHeaders(scope=start)["content-security-policy"] = csp(body)
+                await send(start)
+                await send({"type": "http.response.body", "body": body})
+            else:
+                await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+# --- Body size ------------------------------------------------------------------------------
+
+_DRAIN = 1024 * 1024  # the most an oversized request is read for, to answer it cleanly
+ErrorPage = Callable[[Scope, int, str], Awaitable[Response]]
+
+
+class BodyLimit:
+    """Refuses, with a 413 page, any request body larger than `limit` bytes.
+
+    The body is read here, up to the limit, before the app sees it: a lying or absent
+    Content-Length (chunked upload) is caught as well as an honest one.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, error_page: ErrorPage) -> None:
+        self.app = app
+        self.limit = limit
+        self.error_page = error_page
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "0")
+        too_big = not declared.isdigit() or int(declared) > self.limit
+        body = b""
+        more = True
+        while more and not too_big:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            too_big = len(body) > self.limit
+        if too_big:
+            # Read (and drop) a moderate excess, so that the client, still sending, gets the
+            # page: closing on unread data resets the connection before the page arrives.
+            # A huge upload is cut short.
+            received = len(body)
+            honest = declared.isdigit() and int(declared) <= _DRAIN
+            while more and honest and received <= _DRAIN:
+                message = await receive()
+                received += len(message.get("body", b""))
+                more = message["type"] == "http.request" and message.get("more_body", False)
+            response = await self.error_page(scope, 413, "too_large")
+            if more:
+                response.headers["connection"] = "close"
+            await response(scope, receive, send)
+            return
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+# --- Rate limit -----------------------------------------------------------------------------
+
+
+def client_key(host: str | None) -> str:
+    """The key an address is counted under: IPv4 as is, IPv6 by its /64 (one household)."""
+    if not host:
+        return "?"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+class RateLimiter:
+    """At most `limit` hits per key in any `window` seconds; memory bounded by `max_keys`.
+
+    Addresses stay in memory only while they have hits inside the window; they are never
+    written anywhere.
+    """
+
+    def __init__(self, limit: int, window: float, max_keys: int = 50_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self.max_keys = max_keys
+        self.clock = clock
+        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def hit(self, key: str) -> float:
+        """Count one hit; return 0 when allowed, else the seconds to wait before the next."""
+        now = self.clock()
+        hits = self._hits.pop(key, None) or deque()
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            self._hits[key] = hits
+            return hits[0] + self.window - now
+        hits.append(now)
+        self._hits[key] = hits  # most recent last: the oldest keys are at the front
+        self._forget(now)
+        return 0.0
+
+    def _forget(self, now: float) -> None:
+        while self._hits:
+            key, hits = next(iter(self._hits.items()))
+            if hits[-1] > now - self.window and len(self._hits) <= self.max_keys:
+                break
+            del self._hits[key]
+
+    def __len__(self) -> int:
+        return len(self._hits)
+
+
+class UsedTokens:
+    """Form tokens already used, with the request each one stored, for as long as they live.
+
+    A form sent twice (double click, resubmission) leads to the first request's download
+    page instead of storing a second row.
+    """
+
+    def __init__(self, lifetime: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.lifetime = lifetime
+        self.clock = clock
+        self._used: OrderedDict[str, tuple[float, int]] = OrderedDict()
+
+    def get(self, nonce: str) -> int | None:
+        self._expire()
+        entry = self._used.get(nonce)
+        return entry[1] if entry else None
+
+    def add(self, nonce: str, request_id: int) -> None:
+        self._expire()
+        self._used[nonce] = (self.clock(), request_id)
+
+    def _expire(self) -> None:
+        limit = self.clock() - self.lifetime
+        while self._used and next(iter(self._used.values()))[0] < limit:
+            self._used.popitem(last=False)
+
+
+def cross_site(headers: Headers) -> bool:
+    """Whether the browser says a form post comes from another site (Fetch metadata, Origin)."""
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return site == "cross-site"
+    origin = headers.get("origin")
+    if origin is None:
+        return False
+    return origin == "null" or origin.split("://", 1)[-1] != headers.get("host", "")
+

@@ -1,0 +1,99 @@
+"""Signed, timed tokens: download links and form tokens (itsdangerous, HMAC-SHA1 + salt).
+
+Neither needs a cookie nor a server-side session: the signature proves the server made the
+token, its timestamp how old it is.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+
+Clock = Callable[[], float]
+
+
+class Refusal(Enum):
+    """Why a token was not accepted."""
+
+    MISSING = "missing"
+    INVALID = "invalid"  # forged, altered, cut short, or signed with another key
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class Checked:
+    value: Any = None
+    issued: datetime | None = None
+    refusal: Refusal | None = None
+
+
+class _ClockedSigner(TimestampSigner):
+    """A timestamp signer whose clock can be set, so that tests can make old tokens."""
+
+    clock: Clock = time.time
+
+    def get_timestamp(self) -> int:
+        return int(self.clock())
+
+
+class _Kind:
+    def __init__(self, secret: str, salt: str, lifetime: timedelta, clock: Clock) -> None:
+        signer = type("Signer", (_ClockedSigner,), {"clock": staticmethod(clock)})
+        self._serializer = URLSafeTimedSerializer(secret, salt=salt, signer=signer)
+        self.lifetime = lifetime
+
+    def make(self, value: Any) -> str:
+        return self._serializer.dumps(value)
+
+    def check(self, token: str | None) -> Checked:
+        if not token:
+            return Checked(refusal=Refusal.MISSING)
+        try:
+            value, issued = self._serializer.loads(
+                token, max_age=int(self.lifetime.total_seconds()), return_timestamp=True)
+        except SignatureExpired:
+            return Checked(refusal=Refusal.EXPIRED)
+        except BadData:
+            return Checked(refusal=Refusal.INVALID)
+        return Checked(value, issued)
+
+
+class Tokens:
+    """The two kinds of token the server hands out."""
+
+    def __init__(self, secret: str, link_lifetime: timedelta, form_lifetime: timedelta,
+                 clock: Clock = time.time) -> None:
+        # Different salts: a form token can never pass for a download link, or the reverse.
+        self._download = _Kind(secret, "kit-download", link_lifetime, clock)
+        self._form = _Kind(secret, "kit-form", form_lifetime, clock)
+
+    def download(self, request_id: int) -> str:
+        """A download link's token, naming the stored request it was given for."""
+        return self._download.make(request_id)
+
+    def check_download(self, token: str | None) -> Checked:
+        checked = self._download.check(token)
+        if checked.refusal is None and not isinstance(checked.value, int):
+            return Checked(refusal=Refusal.INVALID)
+        return checked
+
+    def expiry(self, issued: datetime) -> datetime:
+        """When a download link issued at `issued` stops working."""
+        return issued.astimezone(UTC) + self._download.lifetime
+
+    def form(self) -> str:
+        """A form token: a random nonce, signed, so that a submission shows where it came from."""
+        return self._form.make(secrets.token_urlsafe(12))
+
+    def check_form(self, token: str | None) -> Checked:
+        checked = self._form.check(token)
+        if checked.refusal is None and not isinstance(checked.value, str):
+            return Checked(refusal=Refusal.INVALID)
+        return checked

@@ -1,0 +1,157 @@
+"""`kitbuilder requests export | stats | purge` on a real SQLite file, the schema's migration,
+and the retention purge the server runs at start-up."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, text
+from test_server import running, settings_for, site  # noqa: F401 - a fixture
+
+from kitbuilder.cli import main
+from kitbuilder.server import db
+
+NOW = db.utcnow().replace(microsecond=0)
+ROWS = [  # (age in days, answers)
+    (1200, db.Answers("rh", "ehpad", "75", "Vieille demande", None)),
+    (400, db.Answers("direction", "ehpad", "2A", "Résidence Les Tilleuls", "dir@tilleuls.fr")),
+    (40, db.Answers("personnel", "domicile", "971", "=HYPERLINK(\"http://x\")", None)),
+    (3, db.Answers("direction", "hebergement", "2A", None, "-cmd@exemple.fr")),
+    (0, db.Answers("autre", "autre", "59", "Foyer « Le Phare »; bâtiment B", None)),
+]
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> tuple[str, Engine]:
+    url = f"sqlite:///{tmp_path / 'requests.sqlite3'}"
+    engine = db.connect(url)
+    db.migrate(engine)
+    for age, answers in ROWS:
+        db.store(engine, answers, NOW - timedelta(days=age))
+    yield url, engine
+    engine.dispose()
+
+
+def kitbuilder(url: str, *args: str) -> int:
+    return main(["requests", "--database-url", url, *args])
+
+
+def test_the_migrated_schema_is_exactly_the_tables_the_code_uses(tmp_path: Path) -> None:
+    engine = db.connect(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    db.migrate(engine)
+    db.migrate(engine)  # a second start-up finds nothing to do
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).all() \
+            == [("0001",)]
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    engine.dispose()
+    assert (tmp_path / "fresh.sqlite3").stat().st_mode & 0o777 == 0o600
+
+
+def test_export_writes_every_request_oldest_first(database, capsys) -> None:
+    url, _ = database
+    assert kitbuilder(url, "export", "--csv") == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["date (heure de Paris)", "fonction", "type d’établissement",
+                       "département", "nom de l’établissement", "adresse électronique"]
+    assert [r[3] for r in rows[1:]] == ["75", "2A", "971", "2A", "59"]
+    assert rows[2][1:] == ["Direction", "Ehpad", "2A", "Résidence Les Tilleuls",
+                           "dir@tilleuls.fr"]
+    assert rows[5][4] == "Foyer « Le Phare »; bâtiment B"
+    # A cell a spreadsheet would run as a formula is written as text.
+    assert rows[3][4] == "'=HYPERLINK(\"http://x\")" and rows[4][5] == "'-cmd@exemple.fr"
+    assert datetime.strptime(rows[1][0], "%Y-%m-%d %H:%M")
+
+
+def test_export_for_excel_to_a_file(database, tmp_path: Path, capsys) -> None:
+    url, _ = database
+    out = tmp_path / "demandes.csv"
+    assert kitbuilder(url, "export", "--csv", "--excel", "--out", str(out)) == 0
+    assert "5 demande(s) écrite(s)" in capsys.readouterr().err
+    data = out.read_bytes()
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 6 and rows[1][1] == "Ressources humaines"
+
+
+def test_stats_count_by_month_function_type_and_department(database, tmp_path: Path,
+                                                            capsys) -> None:
+    url, _ = database
+    chart = tmp_path / "demandes.svg"
+    assert kitbuilder(url, "stats", "--chart", str(chart)) == 0
+    out = capsys.readouterr().out
+    assert "Demandes du kit : 5 au total" in out
+    lines = dict(re.findall(r"^(\S.*?)\s+(\d+)\s+\d+ %$", out, re.MULTILINE))
+    assert lines["Direction"] == "2" and lines["Encadrement"] == "0"
+    assert lines["Ehpad"] == "2" and lines["Service d’aide ou de soins à domicile"] == "1"
+    assert lines["2A – Corse-du-Sud"] == "2" and lines["971 – Guadeloupe"] == "1"
+    month = (NOW - timedelta(days=400)).strftime("%Y-%m")
+    assert month in lines and len([k for k in lines if k[:2] == "20" and k[4] == "-"]) >= 4
+    svg = ET.parse(chart).getroot()
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+    bars = [r for r in svg.iter("{http://www.w3.org/2000/svg}rect") if r.find(
+        "{http://www.w3.org/2000/svg}title") is not None]
+    titles = [r.find("{http://www.w3.org/2000/svg}title").text for r in bars]
+    assert "Direction\u00a0: 2" in titles and "2A – Corse-du-Sud\u00a0: 2" in titles
+    widths = {t: float(r.get("width")) for t, r in zip(titles, bars)}
+    assert widths["Direction\u00a0: 2"] == 2 * widths["Autre\u00a0: 1"]
+
+
+def test_stats_refuse_a_chart_that_is_not_svg(database, tmp_path: Path, capsys) -> None:
+    url, _ = database
+    assert kitbuilder(url, "stats", "--chart", str(tmp_path / "c.png")) == 1
+    err = capsys.readouterr().err
+    assert "image SVG" in err and "Traceback" not in err
+    assert not (tmp_path / "c.png").exists()
+
+
+def test_purge_deletes_exactly_the_requests_older_than_asked(database, capsys) -> None:
+    url, engine = database
+    assert kitbuilder(url, "purge", "--older-than", "36m") == 0
+    assert "1 demande(s) effacée(s)" in capsys.readouterr().out
+    assert [r["establishment"] for r in db.rows(engine)][0] == "Résidence Les Tilleuls"
+    assert kitbuilder(url, "purge", "--older-than", "30j") == 0
+    assert "2 demande(s) effacée(s)" in capsys.readouterr().out
+    assert db.count(engine) == 2
+
+
+@pytest.mark.parametrize("age", ["36", "trois ans", "-3m", "36 semaines"])
+def test_purge_refuses_an_age_it_does_not_understand(database, age: str, capsys) -> None:
+    url, engine = database
+    assert kitbuilder(url, "purge", f"--older-than={age}") == 1
+    err = capsys.readouterr().err
+    assert "durée non comprise" in err and "36m" in err
+    assert db.count(engine) == len(ROWS)
+
+
+def test_the_boundary_of_a_purge_is_calendar_months() -> None:
+    assert db.months_before(datetime(2026, 5, 31, 10), 3) == datetime(2026, 2, 28, 10)
+    assert db.months_before(datetime(2026, 1, 15), 36) == datetime(2023, 1, 15)
+    assert db.months_before(datetime(2024, 3, 31), 1) == datetime(2024, 2, 29)
+
+
+def test_the_server_deletes_requests_past_the_retention_period_when_it_starts(
+        database, site: Path, tmp_path: Path) -> None:
+    url, engine = database
+    settings = settings_for(site, tmp_path)
+    assert settings.database_url == url and settings.retention_months == 36
+    with running(settings):
+        pass
+    names = [r["establishment"] for r in db.rows(engine)]
+    assert "Vieille demande" not in names and len(names) == len(ROWS) - 1
+
+
+def test_an_unreachable_database_is_told_without_a_traceback(tmp_path: Path, capsys) -> None:
+    (tmp_path / "a-file").write_text("")
+    assert kitbuilder(f"sqlite:///{tmp_path}/a-file/requests.sqlite3", "stats") == 1
+    err = capsys.readouterr().err
+    assert "base de données ne peut pas être ouverte" in err and "Traceback" not in err
