@@ -33,6 +33,7 @@ from test_site import MKDOCS_YML, mkdocs
 from kitbuilder.server import db
 from kitbuilder.server.app import create_app
 from kitbuilder.server.config import Settings
+from kitbuilder.server.page import SiteError
 from kitbuilder.server.run import uvicorn_config
 from kitbuilder.server.tokens import Tokens
 
@@ -542,3 +543,20 @@ def test_the_story_recordings_play_in_the_pages_without_a_token(live: Live) -> N
     assert "attachment" not in audio.headers.get("content-disposition", "")
     assert transcript.text.startswith("WEBVTT")
     assert "media-src 'self'" in audio.headers["content-security-policy"]
+
+
+# --- Static-only mode ------------------------------------------------------------------------
+
+
+def test_static_only_mode_links_the_external_form_and_publishes_the_files(tmp_path: Path,
+                                                                         site: Path) -> None:
+    assert 'href="../confidentialite/"' in (site / "kit/index.html").read_text()
+    static = build_site(tmp_path, "      form_url: https://formulaires.example.org/kit\n"
+                                  "      privacy_url: vie-privee/\n")
+    page = (static / "kit/index.html").read_text()
+    assert 'href="https://formulaires.example.org/kit"' in page
+    assert 'id="kit-request"' not in page and "kitbuilder:request" not in page
+    assert f'href="fichiers/{BUNDLE}"' in page and 'href="fichiers/fiche-suivi.docx"' in page
+    assert (static / "kit/fichiers" / BUNDLE).is_file()
+    with pytest.raises(SiteError, match="static-only"):
+        create_app(settings_for(static, tmp_path))

@@ -17,9 +17,12 @@ from kitbuilder import layout
 from kitbuilder.build import BuildResult, build_kit
 from kitbuilder.errors import KitError
 from kitbuilder.mkdocs_nav import expand, kit_nav
+from kitbuilder.render.form import FormSettings
+from kitbuilder.render.pages import index
 
 log = get_plugin_logger(__name__)
 CSS = "assets/kitbuilder/kit.css"
+FORM_CSS = "assets/kitbuilder/form.css"
 
 
 class KitConfig(base.Config):
@@ -31,6 +34,12 @@ class KitConfig(base.Config):
     """Where built files are kept between builds, relative to mkdocs.yml."""
     url = c.Type(str, default="kit")
     """The folder of the site where the kit's pages and files are published."""
+    privacy_url = c.Type(str, default="confidentialite/")
+    """The privacy policy, relative to the site's root; the kit request form links to it."""
+    form_url = c.Optional(c.URL())
+    """Static-only mode, for hosts that cannot run the request server: the kit page links to
+    this external form and publishes the kit's files openly. That form's host then receives
+    the visitors' answers: see README, « Static-only mode »."""
 
 
 class KitPlugin(BasePlugin[KitConfig]):
@@ -46,6 +55,7 @@ class KitPlugin(BasePlugin[KitConfig]):
         if not self.config.enabled:
             return config
         config.extra_css.append(CSS)
+        config.extra_css.append(FORM_CSS)
         try:
             self.result = build_kit(self._path(config, self.config.kit_dir),
                                     self._path(config, self.config.cache_dir))
@@ -63,13 +73,18 @@ class KitPlugin(BasePlugin[KitConfig]):
         if not self.config.enabled or self.result is None:
             return files
         base_url = self.config.url.strip("/")
-        for path, markdown in self.result.pages.items():
+        # The kit page as this site offers the kit: through our form, or openly.
+        offer = FormSettings("../" * len(base_url.split("/")) + self.config.privacy_url,
+                             self.config.form_url)
+        pages = {**self.result.pages, "index.md": index(self.result.kit, offer)}
+        for path, markdown in pages.items():
             files.append(File.generated(config, f"{base_url}/{path}", content=markdown))
         for output in self.result.files:
             files.append(File.generated(config, f"{base_url}/{layout.FILES}/{output.name}",
                                         abs_src_path=str(output.path)))
-        css = resources("kitbuilder") / "resources" / "kit.css"
-        files.append(File.generated(config, CSS, abs_src_path=str(css)))
+        for name in (CSS, FORM_CSS):
+            source = resources("kitbuilder") / "resources" / Path(name).name
+            files.append(File.generated(config, name, abs_src_path=str(source)))
         return files
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:

@@ -230,7 +230,7 @@ def _consent(privacy_url: str, state: FormState) -> str:
     notice = typeset(
         "Mieux-être & Travail enregistre ces réponses sur son propre serveur, sans votre adresse "
         "IP, pour savoir quels organismes utilisent le kit et pour l'améliorer. Elles sont "
-        f"gardées {RETENTION_MONTHS} mois, puis supprimées ; elles ne sont jamais vendues ni "
+        f"gardées {RETENTION_MONTHS}\u00a0mois, puis supprimées ; elles ne sont jamais vendues ni "
         "transmises. Votre adresse électronique, si vous la donnez, sert seulement à vous "
         "prévenir quand le kit est mis à jour. Vous pouvez consulter, corriger ou effacer vos "
         "réponses, et retirer votre accord, à tout moment :")
