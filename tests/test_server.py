@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import http.client
 import os
 import re
@@ -26,13 +27,19 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 import uvicorn
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from fixture_kit import write_kit
 from sqlalchemy import Engine, inspect
 from test_site import MKDOCS_YML, mkdocs
 
+from kitbuilder.render.form import FormState
+from kitbuilder.render.form import form as form_html
 from kitbuilder.server import db
 from kitbuilder.server.app import create_app
 from kitbuilder.server.config import Settings
+from kitbuilder.server.forms import validate
 from kitbuilder.server.page import SiteError
 from kitbuilder.server.run import uvicorn_config
 from kitbuilder.server.tokens import Tokens
@@ -481,11 +488,12 @@ def test_the_kit_page_is_never_cached_and_its_token_changes(live: Live) -> None:
     assert "set-cookie" not in first.headers  # no cookie at all: none to announce
 
 
-def test_a_get_on_the_form_route_leads_to_the_form(live: Live) -> None:
+def test_a_get_on_the_form_route_or_the_bare_folder_leads_to_the_form(live: Live) -> None:
     with live.client() as client:
-        answer = client.get("/kit/demande")
-    assert answer.status_code == 303
-    assert answer.headers["location"] == "./#telecharger-le-kit"
+        form, folder = client.get("/kit/demande"), client.get("/kit")
+    assert form.status_code == folder.status_code == 303
+    assert form.headers["location"] == "/kit/#telecharger-le-kit"
+    assert folder.headers["location"] == "/kit/"
 
 
 # --- The command line ------------------------------------------------------------------------
@@ -560,3 +568,32 @@ def test_static_only_mode_links_the_external_form_and_publishes_the_files(tmp_pa
     assert (static / "kit/fichiers" / BUNDLE).is_file()
     with pytest.raises(SiteError, match="static-only"):
         create_app(settings_for(static, tmp_path))
+
+
+# --- Whatever is sent, never a traceback -----------------------------------------------------
+
+_NAMES = st.sampled_from(["function", "establishment_type", "department", "establishment",
+                          "email", "consent", "website", "csrf_token", "autre"])
+_SUBMISSIONS = st.dictionaries(_NAMES, st.lists(st.text(max_size=200), min_size=1, max_size=3))
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(_SUBMISSIONS)
+def test_any_submission_is_judged_and_shown_again_safely(fields: dict) -> None:
+    result = validate(fields)
+    assert (result.answers is None) == bool(result.errors)
+    if result.answers is not None:
+        assert len(result.answers.establishment or "") <= 150
+    page = form_html(FormState(result.values, result.errors), "../confidentialite/")
+    for name in ("establishment", "email"):  # typed text comes back, as text only
+        assert f'value="{html.escape(result.values[name], quote=True)}"' in page
+
+
+@hsettings(max_examples=40, deadline=None,
+           suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_SUBMISSIONS)
+def test_the_server_answers_any_submission_without_an_error(live: Live, fields: dict) -> None:
+    with live.client() as client:
+        answer = client.post("/kit/demande", data=fields)
+    assert answer.status_code in (303, 400, 403, 422)
+    assert "Traceback" not in answer.text

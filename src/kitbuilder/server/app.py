@@ -136,9 +136,14 @@ class RequestServer:
         """For the middleware: a page that tells what went wrong and shows the form again."""
         return self.notice_page(reason, status)
 
-    def back_to_form(self, refusal: Refusal, up: str = "") -> RedirectResponse:
-        reason = _REDIRECT_REASONS[refusal]
-        return RedirectResponse(f"{up or './'}?{REASON}={reason}#{f.ANCHOR}", status_code=303)
+    def redirect(self, request: Request, rest: str) -> RedirectResponse:
+        """A 303 to a path in the kit's folder, written from the root: some clients (curl)
+        resolve a relative « ../ » wrongly."""
+        root = request.scope.get("root_path", "")
+        return RedirectResponse(f"{root}{self.settings.kit_path}{rest}", status_code=303)
+
+    def back_to_form(self, request: Request, refusal: Refusal) -> RedirectResponse:
+        return self.redirect(request, f"?{REASON}={_REDIRECT_REASONS[refusal]}#{f.ANCHOR}")
 
     # --- Handlers -------------------------------------------------------------------------
 
@@ -187,13 +192,13 @@ class RequestServer:
             log.error("kit request not stored: database error %s", type(exc).__name__)
             return self.notice_page("unavailable", 503, result.values)
         token = self.tokens.download(request_id)
-        return RedirectResponse(f"{f.DOWNLOAD}?{f.TOKEN}={token}#{f.ANCHOR}", status_code=303)
+        return self.redirect(request, f"{f.DOWNLOAD}?{f.TOKEN}={token}#{f.ANCHOR}")
 
     async def download(self, request: Request) -> Response:
         token = request.query_params.get(f.TOKEN)
         checked = self.tokens.check_download(token)
         if checked.refusal is not None or checked.issued is None or token is None:
-            return self.back_to_form(checked.refusal or Refusal.INVALID)
+            return self.back_to_form(request, checked.refusal or Refusal.INVALID)
         meta = self.page.meta
         bundle = f.KitFile(meta.bundle, "Télécharger tout le kit", self._size(meta.bundle))
         groups = [(title, tuple(replace(item, size=self._size(item.name)) for item in items
@@ -212,7 +217,7 @@ class RequestServer:
             return FileResponse(path, media_type=PLAYED_IN_PAGES[path.suffix.lower()])
         checked = self.tokens.check_download(request.query_params.get(f.TOKEN))
         if checked.refusal is not None:
-            return self.back_to_form(checked.refusal, up="../")
+            return self.back_to_form(request, checked.refusal)
         return FileResponse(path, filename=path.name, content_disposition_type="attachment",
                             headers={"cache-control": "private, no-store"})
 
@@ -222,8 +227,11 @@ class RequestServer:
         text = page.read_text(encoding="utf-8") if page.is_file() else "Page introuvable"
         return HTMLResponse(text, 404)
 
-    async def form_redirect(self, _request: Request) -> Response:
-        return RedirectResponse(f"./#{f.ANCHOR}", status_code=303)
+    async def form_redirect(self, request: Request) -> Response:
+        return self.redirect(request, f"#{f.ANCHOR}")
+
+    async def kit_folder(self, request: Request) -> Response:
+        return self.redirect(request, "")
 
     def _file(self, name: str) -> Path | None:
         """The kit file of that plain name, or None for anything else (paths, links, folders)."""
@@ -282,6 +290,7 @@ def create_app(settings: Settings, tokens: Tokens | None = None) -> Starlette:
     kit = settings.kit_path
     routes = [
         Route(kit, server.kit, methods=["GET"]),
+        Route(kit.rstrip("/"), server.kit_folder, methods=["GET"]),
         Route(f"{kit}index.html", server.kit, methods=["GET"]),
         Route(f"{kit}{f.ACTION}", server.submit, methods=["POST"]),
         Route(f"{kit}{f.ACTION}", server.form_redirect, methods=["GET"]),
