@@ -83,9 +83,10 @@ def settings_for(site: Path, tmp: Path, **changes) -> Settings:
 
 
 @contextmanager
-def running(settings: Settings) -> Iterator[str]:
+def running(settings: Settings, trusted_proxies: str | None = None) -> Iterator[str]:
     """Serve the app with uvicorn, configured as `kitbuilder serve` does, in a thread."""
-    server = uvicorn.Server(uvicorn_config(create_app(settings)))
+    server = uvicorn.Server(uvicorn_config(create_app(settings),
+                                           trusted_proxies=trusted_proxies))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -352,7 +353,9 @@ def test_the_rate_limit_counts_each_address_apart(site: Path, tmp_path: Path) ->
                 local_address=address))
 
         with client("127.0.0.2") as first, client("127.0.0.3") as second:
-            answers = [submit(first, VALID).status_code for _ in range(4)]
+            # A forwarded address is not believed from a client that is no trusted proxy.
+            answers = [submit(first, VALID, headers={"x-forwarded-for": f"203.0.113.{i}"})
+                       .status_code for i in range(4)]
             assert answers == [303, 303, 303, 429]
             limited = submit(first, VALID)
             assert limited.status_code == 429
@@ -362,6 +365,17 @@ def test_the_rate_limit_counts_each_address_apart(site: Path, tmp_path: Path) ->
         engine = db.connect(settings.database_url)
         assert db.count(engine) == 4
         engine.dispose()
+
+
+def test_behind_a_trusted_proxy_each_forwarded_address_is_counted_apart(site: Path,
+                                                                        tmp_path: Path) -> None:
+    with running(settings_for(site, tmp_path, rate_limit=1), trusted_proxies="127.0.0.1") as url:
+        with httpx.Client(base_url=url) as client:
+            def post(address: str) -> int:
+                return submit(client, VALID, headers={"x-forwarded-for": address}).status_code
+
+            assert [post("203.0.113.1"), post("203.0.113.1"), post("2001:db8::1"),
+                    post("2001:db8::2"), post("198.51.100.7")] == [303, 429, 303, 429, 303]
 
 
 # --- Kit files behind a token ----------------------------------------------------------------

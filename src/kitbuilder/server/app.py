@@ -118,14 +118,13 @@ class RequestServer:
 
     # --- Pages ----------------------------------------------------------------------------
 
-    def form_page(self, state: f.FormState = f.FormState(), status: int = 200,
-                  headers: dict[str, str] | None = None) -> HTMLResponse:
+    def form_page(self, state: f.FormState = f.FormState(), status: int = 200) -> HTMLResponse:
         """The kit page with the form, a fresh token in it; answers and messages if given."""
         state = replace(state, csrf=self.tokens.form())
         body = f.form(state, self.page.meta.privacy_url)
         title = "Erreur" if status >= 400 else ""
         html = self.page.render(body, title)
-        return HTMLResponse(html, status, {"cache-control": "no-store", **(headers or {})})
+        return HTMLResponse(html, status, {"cache-control": "no-store"})
 
     def notice_page(self, reason: str, status: int, values: dict[str, str] | None = None,
                     errors: dict[str, str] | None = None, **fmt: str) -> HTMLResponse:

@@ -22,6 +22,12 @@ def _rate(text: str) -> tuple[int, float]:
         raise argparse.ArgumentTypeError("expected COUNT/SECONDS, e.g. 10/600") from None
 
 
+def _days(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("expected a whole number of days, at least 1")
+    return int(text)
+
+
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     """Add `serve` and `requests` to the command line's sub-commands."""
     db_help = "SQLAlchemy URL (default: $DATABASE_URL, else sqlite:///var/requests.sqlite3)"
@@ -31,7 +37,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=8000, help="port (8000; 0: any free port)")
     serve.add_argument("--database-url", help=db_help)
     serve.add_argument("--kit-url", default="kit", help="the kit's folder in the site (kit)")
-    serve.add_argument("--link-days", type=float, default=7,
+    serve.add_argument("--link-days", type=_days, default=7,
                        help="how long download links work, in days (7)")
     serve.add_argument("--rate-limit", type=_rate, default=(10, 600), metavar="COUNT/SECONDS",
                        help="form submissions allowed per address (10/600)")

@@ -51,4 +51,10 @@ class AccessLog:
             await self.app(scope, receive, wrapped)
         finally:
             took = (time.perf_counter() - started) * 1000
-            access.info("%s %s %d %.0f ms", scope["method"], scope["path"], status, took)
+            access.info("%s %s %d %.0f ms", scope["method"], _printable(scope["path"]), status,
+                        took)
+
+
+def _printable(path: str) -> str:
+    """A path fit for one log line: no control characters (forged lines), bounded length."""
+    return "".join(c if c.isprintable() else "?" for c in path[:200])
