@@ -136,7 +136,7 @@ async def run_level(url: str, engine, total: int, concurrency: int) -> Level:
             status, headers, _ = await connection.request("POST", f"/kit/{f.ACTION}", body)
             if status == 303:  # to the download page, as a browser goes
                 status, _, page = await connection.request(
-                    "GET", "/kit/" + headers["location"].split("#")[0])
+                    "GET", headers["location"].split("#")[0])
                 ok += 200 <= status < 300 and b"kit-files" in page
             latencies.append(time.perf_counter() - started)
 
