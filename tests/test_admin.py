@@ -102,7 +102,7 @@ def test_stats_count_by_month_function_type_and_department(database, tmp_path: P
         "{http://www.w3.org/2000/svg}title") is not None]
     titles = [r.find("{http://www.w3.org/2000/svg}title").text for r in bars]
     assert "Direction\u00a0: 2" in titles and "2A – Corse-du-Sud\u00a0: 2" in titles
-    widths = {t: float(r.get("width")) for t, r in zip(titles, bars)}
+    widths = {t: float(r.get("width")) for t, r in zip(titles, bars, strict=True)}
     assert widths["Direction\u00a0: 2"] == 2 * widths["Autre\u00a0: 1"]
 
 
@@ -140,7 +140,7 @@ def test_the_boundary_of_a_purge_is_calendar_months() -> None:
 
 
 def test_the_server_deletes_requests_past_the_retention_period_when_it_starts(
-        database, site: Path, tmp_path: Path) -> None:
+        database, site: Path, tmp_path: Path) -> None:  # noqa: F811 - the imported fixture
     url, engine = database
     settings = settings_for(site, tmp_path)
     assert settings.database_url == url and settings.retention_months == 36

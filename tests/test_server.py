@@ -269,7 +269,7 @@ def test_each_invalid_field_gives_its_message_beside_it_and_stores_nothing(
     if name != "department":
         assert '<option value="2A" selected>' in page
     if name == "email" and value:
-        assert f'value="{value.replace(chr(34), "&quot;").replace("<", "&lt;").replace(">", "&gt;")}"' in page
+        assert f'value="{html.escape(value, quote=True)}"' in page
     assert form_token(page)  # a fresh token to send the corrected form
 
 
@@ -376,6 +376,20 @@ def test_behind_a_trusted_proxy_each_forwarded_address_is_counted_apart(site: Pa
 
             assert [post("203.0.113.1"), post("203.0.113.1"), post("2001:db8::1"),
                     post("2001:db8::2"), post("198.51.100.7")] == [303, 429, 303, 429, 303]
+
+
+def test_a_database_failure_keeps_the_answers_and_says_to_try_again(site: Path,
+                                                                    tmp_path: Path) -> None:
+    settings = settings_for(site, tmp_path)
+    with running(settings) as url, httpx.Client(base_url=url) as client:
+        engine = db.connect(settings.database_url)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE kit_requests")
+        engine.dispose()
+        answer = submit(client, VALID)
+    assert answer.status_code == 503
+    assert "momentanément indisponible" in answer.text
+    assert 'value="Résidence Les Tilleuls"' in answer.text
 
 
 # --- Kit files behind a token ----------------------------------------------------------------

@@ -64,8 +64,9 @@ def _notices(link_days: int) -> dict[str, str]:
         "absent": "Les fichiers du kit se téléchargent après ce court formulaire.",
         "invalide": "Ce lien de téléchargement n'est pas valide : il a peut-être été mal copié. "
                     "Remplissez ce court formulaire pour recevoir le kit.",
-        "expire": f"Ce lien de téléchargement a expiré : les liens restent valables {link_days}\u00a0"
-                  "jours. Remplissez de nouveau ce formulaire pour en recevoir un nouveau.",
+        "expire": "Ce lien de téléchargement a expiré : les liens restent valables "
+                  f"{link_days}\u00a0jours. Remplissez de nouveau ce formulaire pour en "
+                  "recevoir un nouveau.",
         "form_expired": "Le formulaire est resté ouvert trop longtemps. Vos réponses sont "
                         "gardées : vérifiez-les, puis envoyez-les de nouveau.",
         "form_invalid": "Le formulaire n'a pas pu être vérifié. Vos réponses sont gardées : "
@@ -181,17 +182,22 @@ class RequestServer:
         if result.answers is None:
             return self.form_page(f.FormState(result.values, result.errors), 422)
         try:
-            async with self.storing:
-                request_id = self.used.get(checked.value)
-                if request_id is None:
-                    request_id = await run_in_threadpool(db.store, self.engine, result.answers)
-                    self.used.add(checked.value, request_id)
-                    log.info("kit request %d stored", request_id)
+            request_id = await self._store(result.answers, checked.value)
         except SQLAlchemyError as exc:
             log.error("kit request not stored: database error %s", type(exc).__name__)
             return self.notice_page("unavailable", 503, result.values)
         token = self.tokens.download(request_id)
         return self.redirect(request, f"{f.DOWNLOAD}?{f.TOKEN}={token}#{f.ANCHOR}")
+
+    async def _store(self, answers: db.Answers, nonce: str) -> int:
+        """Store a request once per form token: a form sent twice gives the first one's id."""
+        async with self.storing:
+            request_id = self.used.get(nonce)
+            if request_id is None:
+                request_id = await run_in_threadpool(db.store, self.engine, answers)
+                self.used.add(nonce, request_id)
+                log.info("kit request %d stored", request_id)
+            return request_id
 
     async def download(self, request: Request) -> Response:
         token = request.query_params.get(f.TOKEN)

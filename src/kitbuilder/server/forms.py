@@ -34,7 +34,9 @@ _CODES = {
     f.DEPARTMENT: frozenset(code for code, _ in f.DEPARTMENTS),
 }
 # One « @ », no spaces or characters that have no place in an address, a dot in the domain.
-_EMAIL = re.compile(r"^[^@\s<>()\[\]\\,;:\"]{1,64}@[^@\s<>()\[\]\\,;:\"_]+\.[^@\s<>()\[\]\\,;:\"_]+$")
+_LOCAL = r"[^@\s<>()\[\]\\,;:\"]{1,64}"
+_DOMAIN = r"[^@\s<>()\[\]\\,;:\"_]+\.[^@\s<>()\[\]\\,;:\"_]+"
+_EMAIL = re.compile(f"^{_LOCAL}@{_DOMAIN}$")
 _RAW_MAX = 1000  # longer than any field allows: not re-displayed either
 
 

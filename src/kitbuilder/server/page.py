@@ -45,7 +45,8 @@ class KitPage:
         try:
             mtime = self.path.stat().st_mtime_ns
         except FileNotFoundError:
-            raise SiteError(f"{self.path}: no kit page; build the site first (./scripts/build)")
+            raise SiteError(f"{self.path}: no kit page; build the site first "
+                            "(./scripts/build)") from None
         if self._parsed is None or self._parsed.mtime != mtime:
             text = self.path.read_text(encoding="utf-8")
             found = find_region(text)

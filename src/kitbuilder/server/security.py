@@ -34,8 +34,9 @@ _HEADERS = {
 }
 _INLINE_SCRIPT = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>",
                             re.DOTALL | re.IGNORECASE)
-_DATA_TYPE = re.compile(rb"""\btype\s*=\s*["']?(?!(?:text|application)/(?:java|ecma)script|module)""",
-                        re.IGNORECASE)
+_DATA_TYPE = re.compile(  # a type that is not JavaScript: a data block, never run
+    rb"""\btype\s*=\s*["']?(?!(?:text|application)/(?:java|ecma)script|module)""",
+    re.IGNORECASE)
 
 
 def csp(html: bytes | None = None) -> str:
