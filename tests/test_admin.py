@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
-from test_server import running, settings_for, site  # noqa: F401 - a fixture
+from test_server import VALID, running, settings_for, site, submit  # noqa: F401 - a fixture
 
 from kitbuilder.cli import main
 from kitbuilder.server import db
@@ -155,3 +158,23 @@ def test_an_unreachable_database_is_told_without_a_traceback(tmp_path: Path, cap
     assert kitbuilder(f"sqlite:///{tmp_path}/a-file/requests.sqlite3", "stats") == 1
     err = capsys.readouterr().err
     assert "base de données ne peut pas être ouverte" in err and "Traceback" not in err
+
+
+def test_another_database_through_its_url(tmp_path: Path, site: Path) -> None:  # noqa: F811
+    """PostgreSQL, or any SQLAlchemy URL, when KITBUILDER_TEST_DATABASE_URL names one."""
+    url = os.environ.get("KITBUILDER_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("set KITBUILDER_TEST_DATABASE_URL (e.g. postgresql+psycopg://…) to run it")
+    engine = db.connect(url)
+    db.migrate(engine)
+    with engine.begin() as connection:
+        connection.execute(db.requests.delete())
+        assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
+    with running(replace(settings_for(site, tmp_path), database_url=url)) as base:
+        with httpx.Client(base_url=base) as client:
+            assert submit(client, VALID).status_code == 303
+    db.store(engine, ROWS[0][1], NOW - timedelta(days=1200))
+    assert [r["department"] for r in db.rows(engine)] == ["75", VALID["department"]]
+    assert kitbuilder(url, "purge", "--older-than", "36m") == 0
+    assert db.count(engine) == 1
+    engine.dispose()

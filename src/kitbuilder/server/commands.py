@@ -72,6 +72,10 @@ def run(args: argparse.Namespace) -> int:
     except (SiteError, AdminError) as exc:
         print(f"kitbuilder: {exc}", file=sys.stderr)
         return 1
+    except ImportError as exc:
+        print(f"kitbuilder: le pilote de cette base de données manque ({exc.name}) ; pour "
+              "PostgreSQL : .venv/bin/pip install \"psycopg[binary]\"", file=sys.stderr)
+        return 1
     except (SQLAlchemyError, OSError) as exc:
         print(f"kitbuilder: la base de données ne peut pas être ouverte ({type(exc).__name__}) "
               "; vérifiez --database-url ou DATABASE_URL.", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uvicorn
 from starlette.types import ASGIApp
 
+from kitbuilder.server import db
 from kitbuilder.server.app import create_app
 from kitbuilder.server.config import Settings
 from kitbuilder.server.logs import LOG_CONFIG
@@ -27,4 +28,8 @@ def uvicorn_config(app: ASGIApp, host: str = "127.0.0.1", port: int = 8000,
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
           trusted_proxies: str | None = None) -> None:
     """Serve until interrupted; raises SiteError when the site cannot be served."""
-    uvicorn.Server(uvicorn_config(create_app(settings), host, port, trusted_proxies)).run()
+    app = create_app(settings)
+    # A database that cannot be reached fails here, told in one line by the command line,
+    # rather than in uvicorn's start-up with a traceback. (Start-up migrates again: no-op.)
+    db.migrate(app.state.server.engine)
+    uvicorn.Server(uvicorn_config(app, host, port, trusted_proxies)).run()
