@@ -21,6 +21,7 @@ from test_server import VALID, running, settings_for, site, submit  # noqa: F401
 
 from kitbuilder.cli import main
 from kitbuilder.server import db
+from kitbuilder.server.admin import local_time
 
 NOW = db.utcnow().replace(microsecond=0)
 ROWS = [  # (age in days, answers)
@@ -41,6 +42,10 @@ def database(tmp_path: Path) -> tuple[str, Engine]:
         db.store(engine, answers, NOW - timedelta(days=age))
     yield url, engine
     engine.dispose()
+
+
+def admin_month(moment: datetime) -> str:
+    return local_time(moment).strftime("%Y-%m")
 
 
 def kitbuilder(url: str, *args: str) -> int:
@@ -97,8 +102,10 @@ def test_stats_count_by_month_function_type_and_department(database, tmp_path: P
     assert lines["Direction"] == "2" and lines["Encadrement"] == "0"
     assert lines["Ehpad"] == "2" and lines["Service d’aide ou de soins à domicile"] == "1"
     assert lines["2A – Corse-du-Sud"] == "2" and lines["971 – Guadeloupe"] == "1"
-    month = (NOW - timedelta(days=400)).strftime("%Y-%m")
-    assert month in lines and len([k for k in lines if k[:2] == "20" and k[4] == "-"]) >= 4
+    months = [k for k in lines if re.fullmatch(r"\d{4}-\d\d", k)]
+    assert months == sorted(months) and months[0] == admin_month(NOW - timedelta(days=1200))
+    assert months[-1] == admin_month(NOW) and len(months) >= 39  # empty months too, at 0
+    assert lines[admin_month(NOW - timedelta(days=400))] == "1"
     svg = ET.parse(chart).getroot()
     assert svg.tag == "{http://www.w3.org/2000/svg}svg"
     bars = [r for r in svg.iter("{http://www.w3.org/2000/svg}rect") if r.find(

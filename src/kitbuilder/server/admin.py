@@ -95,12 +95,26 @@ def stats(engine: Engine) -> Stats:
     departments = sorted(counts["department"].items(), key=lambda item: (-item[1], item[0]))
     return Stats(
         total=total,
-        months=sorted(months.items()),
+        months=[(month, months[month]) for month in _month_range(min(months, default=""),
+                                                                 max(months, default=""))],
         functions=[(label, counts["function"][code]) for code, label in f.FUNCTIONS],
         types=[(label, counts["establishment_type"][code])
                for code, label in f.ESTABLISHMENT_TYPES],
         departments=[(_LABELS["department"].get(code, code), n) for code, n in departments],
     )
+
+
+def _month_range(first: str, last: str) -> list[str]:
+    """Every month from `first` to `last` (« 2026-01 »), so that a month without requests
+    shows as zero instead of missing."""
+    if not first:
+        return []
+    year, month = map(int, first.split("-"))
+    out = []
+    while (current := f"{year:04d}-{month:02d}") <= last:
+        out.append(current)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
 
 
 def format_stats(result: Stats) -> str:

@@ -97,6 +97,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _requests(args: argparse.Namespace) -> int:
     from kitbuilder.server import admin, chart, config, db
+    from kitbuilder.typography import typeset
 
     engine = db.connect(config.database_url(args.database_url))
     db.migrate(engine)
@@ -114,7 +115,7 @@ def _requests(args: argparse.Namespace) -> int:
         result = admin.stats(engine)
         print(admin.format_stats(result))
         if args.chart:
-            title = f"Demandes du kit : {result.total} au total"
+            title = typeset(f"Demandes du kit : {result.total} au total")
             args.chart.write_text(chart.bar_charts(title, result.sections()), encoding="utf-8")
             print(f"graphique écrit dans {args.chart}")
     else:
