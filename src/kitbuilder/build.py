@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kitbuilder import layout
 from kitbuilder.cache import Cache, digest, file_digest
 from kitbuilder.model import Kit
-from kitbuilder.render import bundle, docx, pages
+from kitbuilder.recordings import find_recordings
+from kitbuilder.render import audio, bundle, docx, pages
+from kitbuilder.render.speech import SpeechConfig, find_engine
 from kitbuilder.sources import load_kit
 
 
@@ -29,6 +33,8 @@ class BuildResult:
     kit: Kit
     pages: dict[str, str]  # Markdown, keyed by path under the kit's folder in the site
     files: tuple[OutputFile, ...]
+    narration: tuple[str, ...] = ()  # which engine or clip voiced each scene, a line per part
+    audio_pending: tuple[str, ...] = ()  # audio left out of this build (see build_kit)
 
     @property
     def generated(self) -> list[str]:
@@ -49,21 +55,66 @@ class _Job:
     render: Callable[..., None]
     args: tuple[Any, ...]
     version: str
+    # What the render needs besides its inputs (an engine, a cache, a progress callback):
+    # never part of the cache key.
+    tools: dict[str, Any] = field(default_factory=dict)
 
 
-def build_kit(kit_dir: Path, cache_dir: Path) -> BuildResult:
-    """Build every kit file into the cache; raise KitError on a mistake in the sources."""
+def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
+              speech: SpeechConfig = SpeechConfig(), progress: audio.Progress | None = None,
+              wait_for_audio: bool = True) -> BuildResult:
+    """Build every kit file into the cache; raise KitError on a mistake in the sources.
+
+    The story is voiced by the clips of `audio_dir` (default: `audio/` beside the kit) and, for
+    the other scenes, by the engine `speech` asks for; `progress` hears about long audio work.
+    The parts are voiced in parallel while the Word files are made. Without `wait_for_audio`
+    (`mkdocs serve`), audio missing from the cache is left out and named in `audio_pending`.
+    """
     kit = load_kit(kit_dir)
+    recorded = find_recordings(Path(kit_dir).parent / "audio" if audio_dir is None
+                               else Path(audio_dir), kit.story)
     cache = Cache(cache_dir)
+    tools = {"engine": find_engine(speech), "store": cache, "progress": progress or _quiet}
+    plans = [audio.part_audio(kit, part, tools["engine"], recorded) for part in kit.story.parts]
+    story_jobs = [_audio_jobs(kit, plan, tools) for plan in plans]
+    now = [wait_for_audio or all(cache.path(_key(j, ""), j.name).is_file() for j in jobs)
+           for jobs in story_jobs]
+    ready = [jobs for jobs, go in zip(story_jobs, now) if go]
     reference = file_digest(Path(str(docx.REFERENCE)))
-    files = [_run(cache, job, reference) for job in _jobs(kit)]
+    with ThreadPoolExecutor(max(1, min(len(ready), os.cpu_count() or 1))) as pool:
+        voiced = [pool.submit(lambda jobs: [_run(cache, j, "") for j in jobs], jobs)
+                  for jobs in ready]
+        files = [_run(cache, job, reference) for job in _jobs(kit)]
+        files += [output for future in voiced for output in future.result()]
     members = tuple((f.name, f.path) for f in files)
     readme = bundle.readme(kit.title, kit.subtitle, kit.publisher,
                            tuple((f.name, f.description) for f in files))
     folder = kit.bundle.removesuffix(".zip")
     files.append(_run(cache, _Job(kit.bundle, "Tout le kit", bundle.bundle,
                                   (folder, members, readme), bundle.VERSION), ""))
-    return BuildResult(kit, pages.pages(kit), tuple(files))
+    pending = tuple(job.name for jobs, go in zip(story_jobs, now) if not go for job in jobs)
+    return BuildResult(kit, _pages(kit, files), tuple(files),
+                       tuple(audio.narration(plan) for plan in plans), pending)
+
+
+def _pages(kit: Kit, files: list[OutputFile]) -> dict[str, str]:
+    """The kit's pages; a story part's page gets its player when its audio is built."""
+    built = pages.pages(kit)
+    mp3 = {f.name: f.path for f in files}
+    for part in kit.story.parts:
+        if layout.part_mp3(part) in mp3:
+            chapters = audio.chapters(mp3[layout.part_mp3(part)])
+            built[layout.part_page(part)] = pages.part(kit, part, chapters)
+    return built
+
+
+def _audio_jobs(kit: Kit, plan: audio.PartAudio, tools: dict[str, Any]) -> list[_Job]:
+    part = kit.story.parts[plan.number - 1]
+    title = f"{kit.story.title} : {part.title}"
+    return [_Job(layout.part_mp3(part), f"{title}, lu à voix haute (MP3, une scène par "
+                 "chapitre)", audio.mp3, (plan,), audio.VERSION, tools),
+            _Job(layout.part_vtt(part), f"{title}, transcription minutée de l'enregistrement "
+                 "(WebVTT)", audio.vtt, (plan,), audio.VERSION, tools)]
 
 
 def _jobs(kit: Kit) -> list[_Job]:
@@ -83,6 +134,14 @@ def _jobs(kit: Kit) -> list[_Job]:
 
 
 def _run(cache: Cache, job: _Job, salt: str) -> OutputFile:
-    key = digest(job.render.__module__, job.render.__qualname__, job.version, salt, job.args)
-    path, reused = cache.get_or_make(key, job.name, lambda out: job.render(*job.args, out))
+    path, reused = cache.get_or_make(_key(job, salt), job.name,
+                                     lambda out: job.render(*job.args, out, **job.tools))
     return OutputFile(job.name, job.description, path, reused)
+
+
+def _key(job: _Job, salt: str) -> str:
+    return digest(job.render.__module__, job.render.__qualname__, job.version, salt, job.args)
+
+
+def _quiet(message: str) -> None:
+    """Progress nobody asked to hear about."""

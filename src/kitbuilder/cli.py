@@ -11,6 +11,7 @@ from pathlib import Path
 from kitbuilder import layout
 from kitbuilder.build import BuildResult, build_kit
 from kitbuilder.errors import KitError
+from kitbuilder.render.speech import SpeechConfig
 from kitbuilder.server import commands as server_commands
 from kitbuilder.sources import load_kit
 
@@ -24,6 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--out", type=Path, required=True, help="folder to write (replaced whole)")
     build.add_argument("--cache", type=Path, default=Path(".cache/kitbuilder"),
                        help="cache folder (default: .cache/kitbuilder)")
+    build.add_argument("--audio", type=Path, default=None,
+                       help="recorded narration, <part>/<scene>.wav|flac|mp3|ogg "
+                            "(default: audio/ beside the kit)")
+    build.add_argument("--piper-voice", type=Path, default=None,
+                       help="narrate with this Piper voice (.onnx) instead of espeak-ng")
+    build.add_argument("--piper", default="piper", help="the Piper command (default: piper)")
     server_commands.add_parsers(commands)
     args = parser.parse_args(argv)
     if args.command in server_commands.COMMANDS:
@@ -34,9 +41,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.kit}: OK — {len(kit.sheets)} fiches, "
                   f"{len(kit.story.parts)} parties du récit")
         else:
-            result = build_kit(args.kit, args.cache)
+            result = build_kit(args.kit, args.cache, audio_dir=args.audio,
+                               speech=SpeechConfig(args.piper_voice, args.piper),
+                               progress=lambda message: print(message, file=sys.stderr,
+                                                              flush=True))
             publish(result, args.out)
             print(result.summary())
+            print("\n".join(result.narration))
             print(f"written to {args.out}")
     except KitError as exc:
         for problem in exc.problems:

@@ -20,6 +20,20 @@ def part_docx(part: StoryPart) -> str:
     return f"recit-{part.number}-{part.slug}.docx"
 
 
+def part_mp3(part: StoryPart) -> str:
+    return f"recit-{part.number}-{part.slug}.mp3"
+
+
+def part_vtt(part: StoryPart) -> str:
+    """The WebVTT transcript of the part's MP3."""
+    return f"recit-{part.number}-{part.slug}.vtt"
+
+
+def scene_anchor(number: int) -> str:
+    """The id of a scene (from 1) on its part's page."""
+    return f"scene-{number}"
+
+
 def sheet_page(sheet: Sheet) -> str:
     return f"fiches/{sheet.slug}.md"
 

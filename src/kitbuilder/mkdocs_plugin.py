@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from importlib.resources import files as resources
 from pathlib import Path
+from typing import Literal
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -12,17 +14,23 @@ from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 from kitbuilder import layout
 from kitbuilder.build import BuildResult, build_kit
 from kitbuilder.errors import KitError
+from kitbuilder.mkdocs_audio import BackgroundAudio, resolve_media
 from kitbuilder.mkdocs_nav import expand, kit_nav
 from kitbuilder.render.form import FormSettings
 from kitbuilder.render.pages import index
+from kitbuilder.render.speech import SpeechConfig
+from kitbuilder.typography import typeset
 
 log = get_plugin_logger(__name__)
 CSS = "assets/kitbuilder/kit.css"
 FORM_CSS = "assets/kitbuilder/form.css"
+AUDIO_CSS = "assets/kitbuilder/kit-audio.css"
+AUDIO_JS = "assets/kitbuilder/kit-audio.js"
 
 
 class KitConfig(base.Config):
@@ -40,11 +48,25 @@ class KitConfig(base.Config):
     """Static-only mode, for hosts that cannot run the request server: the kit page links to
     this external form and publishes the kit's files openly. That form's host then receives
     the visitors' answers: see README, « Static-only mode »."""
+    audio_dir = c.Type(str, default="audio")
+    """Recorded narration, `<part>/<scene number>.wav|flac|mp3|ogg`, relative to mkdocs.yml;
+    scenes without a recording are synthesized."""
+    piper_voice = c.Optional(c.Type(str))
+    """A Piper voice (.onnx, relative to mkdocs.yml) to narrate with instead of espeak-ng."""
+    piper = c.Type(str, default="piper")
+    """The Piper command, used with `piper_voice`."""
 
 
 class KitPlugin(BasePlugin[KitConfig]):
     def __init__(self) -> None:
         self.result: BuildResult | None = None
+        self.serving = False
+        self.audio = BackgroundAudio()
+
+    # Having this event keeps one plugin object for all the builds of `mkdocs serve`, which
+    # the audio made in the background needs.
+    def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
+        self.serving = command == "serve"
 
     def _path(self, config: MkDocsConfig, value: str) -> Path:
         return Path(config.config_file_path).parent / value
@@ -56,14 +78,29 @@ class KitPlugin(BasePlugin[KitConfig]):
             return config
         config.extra_css.append(CSS)
         config.extra_css.append(FORM_CSS)
+        config.extra_css.append(AUDIO_CSS)
+        config.extra_javascript.append(AUDIO_JS)
+        voice = self.config.piper_voice
+        build = functools.partial(
+            build_kit, self._path(config, self.config.kit_dir),
+            self._path(config, self.config.cache_dir),
+            audio_dir=self._path(config, self.config.audio_dir),
+            speech=SpeechConfig(self._path(config, voice) if voice else None, self.config.piper),
+            progress=log.info)
         try:
-            self.result = build_kit(self._path(config, self.config.kit_dir),
-                                    self._path(config, self.config.cache_dir))
+            # Under `mkdocs serve`, audio not in the cache yet is made in the background.
+            self.result = build(wait_for_audio=not self.serving)
         except KitError as exc:
             for problem in exc.problems:
                 log.error(str(problem))
             raise PluginError(f"the kit has {len(exc.problems)} problem(s); see above") from None
         log.info(self.result.summary())
+        for line in self.result.narration:
+            log.info(line)
+        if self.result.audio_pending:
+            self.audio.make(build, self.result.audio_pending)
+        elif self.serving:
+            log.info(typeset("audio : tout vient du cache, rien à refaire"))
         if config.nav:
             base = self.config.url.strip("/")
             config.nav = expand(config.nav, f"{base}/", kit_nav(self.result.kit, base))
@@ -82,12 +119,22 @@ class KitPlugin(BasePlugin[KitConfig]):
         for output in self.result.files:
             files.append(File.generated(config, f"{base_url}/{layout.FILES}/{output.name}",
                                         abs_src_path=str(output.path)))
-        for name in (CSS, FORM_CSS):
+        for name in (CSS, FORM_CSS, AUDIO_CSS, AUDIO_JS):
             source = resources("kitbuilder") / "resources" / Path(name).name
             files.append(File.generated(config, name, abs_src_path=str(source)))
         return files
 
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
+                        files: Files) -> str | None:
+        if not self.config.enabled or not page.file.src_uri.startswith(
+                self.config.url.strip("/") + "/"):
+            return html
+        return resolve_media(html, page, files)
+
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:
         if self.config.enabled:
             server.watch(str(self._path(config, self.config.kit_dir)))
-
+            audio = self._path(config, self.config.audio_dir)
+            if audio.is_dir():
+                server.watch(str(audio))
+            self.audio.watch(server, self._path(config, self.config.cache_dir) / "audio-ready")

@@ -10,7 +10,7 @@ from kitbuilder import layout
 from kitbuilder.cache import file_digest
 from kitbuilder.typography import typeset
 
-VERSION = "1"
+VERSION = "2"
 # A fixed date makes the same files give the same zip, byte for byte.
 _DATE = (2026, 1, 1, 0, 0, 0)
 
@@ -35,7 +35,8 @@ def bundle(folder: str, members: tuple[tuple[str, Path], ...], readme_text: str,
     readme_bytes = readme_text.encode("utf-8")
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, path in members:
-            archive.writestr(_info(f"{folder}/{name}"), path.read_bytes())
+            archive.writestr(_info(f"{folder}/{name}", stored=name.endswith(_COMPRESSED)),
+                             path.read_bytes())
         archive.writestr(_info(f"{folder}/{layout.README}"), readme_bytes)
         sums.append(f"{_sha(readme_bytes)}  {layout.README}")
         archive.writestr(_info(f"{folder}/{layout.CHECKSUMS}"), "\n".join(sums) + "\n")
@@ -45,8 +46,12 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _info(name: str) -> zipfile.ZipInfo:
+# Already compressed: deflating them again costs time and saves nothing.
+_COMPRESSED = (".mp3",)
+
+
+def _info(name: str, stored: bool = False) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, _DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     return info

@@ -95,9 +95,14 @@ def _contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
 
 def _downloads(kit: Kit, groups: list[tuple[str, list[tuple[str, str | None, str]]]]
                ) -> list[form.FileGroup]:
-    """What the download page may list, by group (the server leaves out files a build did
-    not make)."""
-    return [(heading, tuple(form.KitFile(docx, title) for title, _, docx in entries))
+    """What the download page may list, by group: the Word files, and each story part's
+    recording and transcript (the server leaves out those a build did not make)."""
+    audio = {layout.part_docx(p): ((layout.part_mp3(p), f"{p.title}, lu à voix haute"),
+                                   (layout.part_vtt(p), f"{p.title}, transcription minutée"))
+             for p in kit.story.parts}
+    return [(heading, tuple(form.KitFile(name, title)
+                            for title, _, docx in entries
+                            for name, title in ((docx, title), *audio.get(docx, ()))))
             for heading, entries in groups]
 
 
@@ -136,18 +141,47 @@ def sheet(kit: Kit, item: Sheet) -> str:
     return "\n".join(lines)
 
 
-def part(kit: Kit, item: StoryPart) -> str:
+def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -> str:
+    """A story part, each scene with an anchor. With `chapters` (when each scene starts in the
+    part's MP3, in seconds): a player, and the scenes as chapters that seek it."""
     up = "../"
     lines = [f"# {esc(item.title)}", "",
              f"*{esc(kit.story.title)}, partie {item.number} sur {len(kit.story.parts)}.* "
              f"[Cette partie (Word)]({up}{layout.FILES}/{layout.part_docx(item)}) · "
              f"[Le récit complet (Word)]({up}{layout.FILES}/{layout.STORY_DOCX})", ""]
+    if chapters is not None:
+        lines += _player(item, chapters, f"{up}{layout.FILES}/")
     lines += blocks(item.intro)
-    for scene in item.scenes:
-        lines += [f"## {esc(scene.title)}", ""] + blocks(scene.blocks)
+    for number, scene in enumerate(item.scenes, 1):
+        lines += [f'<div class="kit-scene" id="{layout.scene_anchor(number)}"></div>', "",
+                  f"## {esc(scene.title)}", ""] + blocks(scene.blocks)
     lines += ["## Questions pour le groupe", ""]
     lines += blocks((ListBlock(item.questions, ordered=True),))
     return "\n".join(lines)
+
+
+def _player(item: StoryPart, chapters: tuple[float, ...], files: str) -> list[str]:
+    """The native player (the MkDocs plugin resolves its `src` like a link), the file and its
+    transcript, and the chapters: kit-audio.js makes them seek the player and highlights the
+    scene being heard; without it they lead to the scene's text."""
+    mp3 = files + layout.part_mp3(item)
+    entries = "".join(
+        f'<li><a href="#{layout.scene_anchor(n)}" data-kit-start="{start:.3f}">'
+        f'{html.escape(scene.title)}</a> <span class="kit-time">{_clock(start)}</span></li>'
+        for n, (scene, start) in enumerate(zip(item.scenes, chapters), 1))
+    return [f'<div class="kit-player"><audio class="kit-audio" controls preload="metadata" '
+            f'src="{mp3}"></audio></div>', "",
+            f"[Télécharger l’enregistrement (MP3)]({mp3}) · "
+            f"[Sa transcription minutée (WebVTT)]({files}{layout.part_vtt(item)})", "",
+            '<nav class="kit-chapters" aria-label="Chapitres de l’enregistrement">'
+            f'<p class="kit-chapters-title">Chapitres</p><ol>{entries}</ol></nav>', ""]
+
+
+def _clock(seconds: float) -> str:
+    """« 1:05 », « 1:02:05 »: where a chapter starts, as players show it."""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 # --- Markdown writing ---------------------------------------------------------------------------
