@@ -3,6 +3,7 @@ back with mutagen, the WebVTT transcript parsed, the cache, recorded clips, miss
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -17,11 +18,11 @@ import imageio_ffmpeg
 import numpy as np
 import pyloudnorm
 import pytest
-from fixture_kit import FILES, write_kit
 from mkdocs.livereload import LiveReloadServer
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
+from fixture_kit import FILES, write_kit
 from kitbuilder import cli
 from kitbuilder.build import BuildResult, build_kit
 from kitbuilder.errors import KitError
@@ -61,7 +62,8 @@ def decode(path: Path) -> np.ndarray:
 def true_peak(path: Path) -> float:
     """ffmpeg's own true-peak measure (ebur128, 4x oversampling), in dBTP."""
     run = subprocess.run([FFMPEG, "-nostdin", "-hide_banner", "-i", str(path), "-af",
-                          "ebur128=peak=true", "-f", "null", "-"], capture_output=True, text=True)
+                          "ebur128=peak=true", "-f", "null", "-"], capture_output=True, text=True,
+                         check=True)
     summary = run.stderr.split("Summary:")[-1]
     return float(re.search(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf)", summary)[1])
 
@@ -161,7 +163,7 @@ def test_tags_and_one_chapter_per_scene(built: Built) -> None:
         assert [str(c.sub_frames["TIT2"]) for c in chapters] == [s.title for s in part.scenes]
         (toc,) = tags.getall("CTOC")
         assert list(toc.child_element_ids) == [c.element_id for c in chapters]
-        assert all(a.end_time == b.start_time for a, b in zip(chapters, chapters[1:]))
+        assert all(a.end_time == b.start_time for a, b in itertools.pairwise(chapters))
         assert chapters[-1].end_time == pytest.approx(mp3.info.length * 1000, abs=150)
 
 
@@ -207,15 +209,15 @@ def test_transcript_follows_the_audio(built: Built) -> None:
     cues = parse_vtt(built.file(f"{MORNING}.vtt").read_text(encoding="utf-8"))
     assert len({ident for ident, *_ in cues}) == len(cues)
     assert all(start < end for _, start, end, _ in cues)
-    assert all(a[2] <= b[1] for a, b in zip(cues, cues[1:]))
+    assert all(a[2] <= b[1] for a, b in itertools.pairwise(cues))
     assert cues[-1][2] < len(decode(built.file(f"{MORNING}.mp3"))) / audio.RATE
     texts = [text for *_, text in cues]
     assert texts[0] == "24\u00a0h en Ehpad. Première partie\u00a0: le matin."
     assert texts[1] == "La résidence s’éveille."
     assert texts[2] == morning.scenes[0].title
     assert "<v Sabrina>Tu as vu, M. Lefèvre a mal dormi." in texts
-    assert texts[-2:] == [morning.scenes[1].title, "Les chariots sont prêts\u202f; la tournée "
-                                                   "commence."]
+    assert texts[-2:] == [morning.scenes[1].title,
+                          "Les chariots sont prêts\u202f; la tournée commence."]
     chapters = sorted(ID3(built.file(f"{MORNING}.mp3")).getall("CHAP"),
                       key=lambda c: c.start_time)
     firsts = [start for ident, start, *_ in cues if ident.endswith("-1")][1:]

@@ -10,6 +10,7 @@ ffmpeg of imageio-ffmpeg through pydub, and tagged with mutagen (ID3 chapters, o
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import os
 import re
@@ -109,6 +110,7 @@ class PartAudio:
     engine: str  # as the log and the tags name it
     engine_id: str  # name and exact version: what was said changes when it does
     sections: tuple[Section, ...]  # the opening, then the scenes
+    encoder: str = ""  # the ffmpeg that encodes it: another one, another MP3
 
     @property
     def scenes(self) -> tuple[Section, ...]:
@@ -126,14 +128,19 @@ def part_audio(kit: Kit, part: StoryPart, engine: Engine, recordings: Recordings
         return Section(title, tuple(Line(t, s, speakable(_sentence(t), kit.lexicon),
                                          engine.voice(s)) for t, s in texts))
 
-    opening = section(0, typeset("Ouverture"),
+    opening = section(0, "Ouverture",
                       [(announcement(story.title, part.number, total, part.title), None),
                        *_texts(part.intro)])
     scenes = [section(n, scene.title, [(scene.title, None), *_texts(scene.blocks)])
               for n, scene in enumerate(part.scenes, 1)]
     return PartAudio(part.slug, part.number, total, typeset(f"{story.title} : {part.title}"),
                      kit.title, kit.publisher, engine.label, f"{engine.name} {engine.version}",
-                     (opening, *scenes))
+                     (opening, *scenes), _encoder())
+
+
+@functools.cache
+def _encoder() -> str:
+    return f"ffmpeg {imageio_ffmpeg.get_ffmpeg_version()} libmp3lame {BITRATE}"
 
 
 def announcement(story: str, number: int, total: int, title: str) -> str:
@@ -261,7 +268,7 @@ def _decode(clip: Recording, out: Path) -> None:
     """A recorded clip, whatever its format, rate and channels, as the pieces are stored."""
     run = subprocess.run([AudioSegment.converter, "-nostdin", "-v", "error", "-i", str(clip.path),
                           "-vn", "-ac", "1", "-ar", str(RATE), "-f", "s16le", "-"],
-                         capture_output=True)
+                         capture_output=True, check=False)
     samples = np.frombuffer(run.stdout, dtype="<i2")
     errors = run.stderr.decode("utf-8", "replace").strip().splitlines()
     if run.returncode != 0 or not len(samples):
@@ -352,7 +359,7 @@ def _samples(seconds: float) -> int:
     return round(seconds * RATE)
 
 
-# --- Sound: level, lay out, master, encode, tag -----------------------------------------------------
+# --- Sound: level, lay out, master, encode, tag ------------------------------------------------
 
 
 def _assemble(part: PartAudio, pieces: list[list[Path]], timing: Timing) -> np.ndarray:
@@ -523,7 +530,7 @@ def cues(part: PartAudio, timing: Timing) -> list[Cue]:
             (start, end), = spans
             weights = np.cumsum([0] + [len(line.text) for line in section.lines])
             bounds = start + (end - start) * weights / weights[-1]
-            spans = tuple(zip(bounds[:-1], bounds[1:]))
+            spans = tuple(itertools.pairwise(bounds))
         out += [Cue(f"s{number}-{index}", a / RATE, b / RATE, line.text, line.speaker)
                 for index, (line, (a, b)) in enumerate(zip(section.lines, spans), 1)]
     return out

@@ -1,4 +1,4 @@
-"""Offline speech synthesis: the engine that voices the story, its voices, and what it is told to say.
+"""Offline speech synthesis: the engine that voices the story, its voices, what it is told to say.
 
 espeak-ng by default; Piper when the configuration names a Piper voice file. Both are commands
 run once per paragraph, so that the length of every spoken piece is known.
@@ -67,7 +67,7 @@ class Engine(ABC):
         with _CORES:
             try:
                 run = subprocess.run(command, input=text.encode("utf-8"), capture_output=True,
-                                     timeout=_TIMEOUT)
+                                     timeout=_TIMEOUT, check=False)
             except (OSError, subprocess.TimeoutExpired) as exc:
                 raise _failed(self.name, text, str(exc)) from None
         if run.returncode != 0 or not out.is_file() or out.stat().st_size <= 44:
@@ -122,8 +122,8 @@ class Piper(Engine):
     def __init__(self, command: str, model: Path) -> None:
         config = Path(f"{model}.json")
         for path, what in ((model, "voix Piper introuvable (un fichier .onnx)"),
-                           (config, "configuration de la voix Piper introuvable : elle "
-                                    "accompagne la voix, sous le même nom suivi de .json")):
+                           (config, ("configuration de la voix Piper introuvable : elle "
+                                     "accompagne la voix, sous le même nom suivi de .json"))):
             if not path.is_file():
                 raise KitError([Problem(path, None, what)])
         try:
@@ -159,7 +159,8 @@ class Piper(Engine):
 
 
 def _espeak_version(command: str) -> str:
-    run = subprocess.run([command, "--version"], capture_output=True, text=True, timeout=30)
+    run = subprocess.run([command, "--version"], capture_output=True, text=True, timeout=30,
+                         check=False)
     found = re.search(r"text-to-speech:\s*(\S+)", run.stdout)
     return found[1] if found else run.stdout.strip() or "?"
 
@@ -168,7 +169,7 @@ def _piper_version(command: str) -> str:
     """`piper --version` where it exists (the C++ program); else what the program file is."""
     try:
         run = subprocess.run([command, "--version"], capture_output=True, text=True, timeout=30,
-                             stdin=subprocess.DEVNULL)
+                             stdin=subprocess.DEVNULL, check=False)
         if run.returncode == 0 and run.stdout.strip():
             return run.stdout.strip().splitlines()[0]
     except (OSError, subprocess.TimeoutExpired):
