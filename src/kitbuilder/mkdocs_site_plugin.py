@@ -59,6 +59,12 @@ class SitePlugin(BasePlugin[SiteConfig]):
         shown = Path(config.docs_dir).relative_to(self.root) / page.file.src_path
         return _or_stop(lambda: site_pages.render(markdown, self.values, shown))
 
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        # Material's search dialog has no accessible name (axe: aria-dialog-name).
+        return output.replace('data-md-component="search" role="dialog">',
+                              'data-md-component="search" role="dialog" '
+                              'aria-label="Rechercher dans le site">', 1)
+
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:
         server.watch(str(self.root / self.config.data_dir))
 
