@@ -29,6 +29,7 @@ from kitbuilder.typography import typeset
 log = get_plugin_logger(__name__)
 CSS = "assets/kitbuilder/kit.css"
 FORM_CSS = "assets/kitbuilder/form.css"
+PRINT_JS = "assets/kitbuilder/print.js"
 AUDIO_CSS = "assets/kitbuilder/kit-audio.css"
 AUDIO_JS = "assets/kitbuilder/kit-audio.js"
 
@@ -78,8 +79,11 @@ class KitPlugin(BasePlugin[KitConfig]):
             return config
         config.extra_css.append(CSS)
         config.extra_css.append(FORM_CSS)
+        config.extra_javascript.append(PRINT_JS)
         config.extra_css.append(AUDIO_CSS)
         config.extra_javascript.append(AUDIO_JS)
+        if "attr_list" not in config.markdown_extensions:  # the kit's pages use { .class }
+            config.markdown_extensions.append("attr_list")
         voice = self.config.piper_voice
         build = functools.partial(
             build_kit, self._path(config, self.config.kit_dir),
@@ -119,7 +123,7 @@ class KitPlugin(BasePlugin[KitConfig]):
         for output in self.result.files:
             files.append(File.generated(config, f"{base_url}/{layout.FILES}/{output.name}",
                                         abs_src_path=str(output.path)))
-        for name in (CSS, FORM_CSS, AUDIO_CSS, AUDIO_JS):
+        for name in (CSS, FORM_CSS, PRINT_JS, AUDIO_CSS, AUDIO_JS):
             source = resources("kitbuilder") / "resources" / Path(name).name
             files.append(File.generated(config, name, abs_src_path=str(source)))
         return files

@@ -131,7 +131,10 @@ def summary_table(kit: Kit) -> str:
 def sheet(kit: Kit, item: Sheet) -> str:
     up = "../"
     lines = [f"# {esc(item.title)}", "",
-             f"[Télécharger la fiche (Word)]({up}{layout.FILES}/{layout.sheet_docx(item)})", "",
+             f"[Télécharger la fiche (Word)]({up}{layout.FILES}/{layout.sheet_docx(item)})"
+             "{ .kit-download }", "",
+             '<button type="button" class="md-button kit-print" data-kit-print hidden>'
+             "Imprimer la fiche</button>", "",
              f"*{esc(item.purpose)}*", ""]
     if item.instructions:
         lines += ["## Consignes pour l’animation", ""]
@@ -238,7 +241,8 @@ def _field(field: SheetField) -> str:
         return (f'<table class="kit-fill"><thead><tr>{head}</tr></thead>'
                 f"<tbody>{row * field.rows}</tbody></table>")
     if isinstance(field, ChecklistField):
-        return "\n".join(f"- ☐{NBSP}{esc(item)}" for item in field.items)
+        items = "".join(f"<li>☐{NBSP}{html.escape(item)}</li>" for item in field.items)
+        return f'<ul class="kit-checklist">{items}</ul>'
     raise TypeError(field)
 
 
