@@ -50,3 +50,22 @@ def _walk(obj: Any) -> Any:
                    if f.name not in _NOT_PROSE}
         return dataclasses.replace(obj, **changes)
     return obj
+
+
+# What a reader would see as a typographic mistake in finished text.
+_BREACHES = (
+    (re.compile(r"(?<=[^\s\u00a0\u202f;:!?(])[;!?](?=\s|$)"),
+     "espace fine insécable manquante avant « ; », « ! » ou « ? »"),
+    (re.compile(r"(?<=\w)[:](?=\s|$)"), "espace insécable manquante avant « : »"),
+    (re.compile(r"[ \t][;:!?](?=\s|$)"), "espace ordinaire avant « ; : ! ? » (insécable attendue)"),
+    (re.compile(r"«(?!\u00a0|\u202f)"), "espace insécable manquante après « « »"),
+    (re.compile(r"(?<![\u00a0\u202f])»"), "espace insécable manquante avant « » »"),
+    (re.compile(r"(?<=\w)'(?=\w)"), "apostrophe droite (’ attendue)"),
+    (re.compile(r"(?<![\w,.])\d{1,2} ?h ?\d{2}(?!\w)"), "heure à écrire « 7 h 30 » (insécables)"),
+)
+
+
+def breaches(text: str) -> list[tuple[int, str]]:
+    """Typographic mistakes in finished text, as (offset, what) pairs; empty when correct."""
+    found = [(m.start(), what) for pattern, what in _BREACHES for m in pattern.finditer(text)]
+    return sorted(found)

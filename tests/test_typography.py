@@ -1,0 +1,96 @@
+"""French typography: the rules, and a read of every built page and Word document."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import docx
+import pytest
+
+from kitbuilder.typography import breaches, typeset
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("Bonjour : ça va ?", "Bonjour\u00a0: ça va\u202f?"),
+    ("l'atelier à 7h30, 24h en Ehpad", "l’atelier à 7\u00a0h\u00a030, 24\u00a0h en Ehpad"),
+    ("« Oui », dit-elle !", "«\u00a0Oui\u00a0», dit-elle\u202f!"),
+    ("https://example.org/a?b=c à 10:30", "https://example.org/a?b=c à 10:30"),
+    ("Quoi ?!", "Quoi\u202f?!"),
+    ("écrire à contact@example.org : merci", "écrire à contact@example.org\u00a0: merci"),
+])
+def test_typeset(typed: str, expected: str) -> None:
+    assert typeset(typed) == expected
+    assert breaches(expected) == []
+    assert typeset(expected) == expected  # applying it twice changes nothing
+
+
+@pytest.mark.parametrize("text", ["Bonjour : oui", "Quoi?", "« Oui »", "l'atelier", "7h30",
+                                  "à 7 h 30"])
+def test_breaches_are_found(text: str) -> None:
+    assert breaches(text)
+
+
+class _Text(HTMLParser):
+    """The text a reader sees in a page's article, with its line in the HTML file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0  # inside <article>
+        self.skip = 0  # inside code, pre, script, style
+        self.pieces: list[tuple[int, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.depth += tag == "article"
+        self.skip += tag in ("code", "pre", "script", "style")
+
+    def handle_endtag(self, tag):
+        self.depth -= tag == "article" and self.depth > 0
+        self.skip -= tag in ("code", "pre", "script", "style") and self.skip > 0
+
+    def handle_data(self, data):
+        if self.depth and not self.skip and data.strip():
+            self.pieces.append((self.getpos()[0], data))
+
+
+def _page_breaches(page: Path) -> list[str]:
+    parser = _Text()
+    parser.feed(page.read_text(encoding="utf-8"))
+    text_runs = parser.pieces
+    return [f"{page}:{line}: {what} dans « {data.strip()[:60]} »"
+            for line, data in text_runs for _, what in breaches(data)]
+
+
+def test_every_built_page_has_french_typography(built_site: Path) -> None:
+    pages = sorted(built_site.rglob("*.html"))
+    assert len(pages) > 15
+    problems = [p for page in pages if page.name != "404.html" for p in _page_breaches(page)]
+    assert problems == [], "\n".join(problems[:30])
+
+
+def test_every_word_document_has_french_typography(built_site: Path) -> None:
+    documents = sorted((built_site / "kit" / "fichiers").glob("*.docx"))
+    assert len(documents) >= 12
+    problems = []
+    for path in documents:
+        document = docx.Document(str(path))
+        cells = [p for t in document.tables for row in t.rows for c in row.cells
+                 for p in c.paragraphs]
+        for number, paragraph in enumerate([*document.paragraphs, *cells], 1):
+            problems += [f"{path.name}: paragraphe {number}: {what} dans "
+                         f"« {paragraph.text[:60]} »" for _, what in breaches(paragraph.text)]
+    assert problems == [], "\n".join(problems[:30])
+
+
+def test_every_transcript_has_french_typography(built_site: Path) -> None:
+    transcripts = sorted((built_site / "kit" / "fichiers").glob("*.vtt"))
+    assert len(transcripts) == 3
+    problems = []
+    for path in transcripts:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, 1):
+            if "-->" in line or line.startswith("WEBVTT"):
+                continue  # cue timings and the header are not prose
+            problems += [f"{path.name}:{number}: {what} dans « {line[:60]} »"
+                         for _, what in breaches(line)]
+    assert problems == [], "\n".join(problems[:30])
