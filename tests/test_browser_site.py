@@ -1,0 +1,125 @@
+"""Every built page in headless Chromium, as visitors get it: no request to another host, no
+console error, no axe-core violation in either palette, no sideways scrolling on a phone, and
+sheets that print on their A4 page budget."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from axe_playwright_python.sync_playwright import Axe
+from browser import launch, static_server
+from conftest import ROOT
+from playwright.sync_api import sync_playwright
+
+
+NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; animation: none !important; }"
+
+
+@dataclass
+class Audit:
+    third_party: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    axe: list[str] = field(default_factory=list)
+    overflow: list[str] = field(default_factory=list)
+
+
+def _pages(site: Path) -> list[str]:
+    return sorted(str(p.relative_to(site).parent).replace(".", "") + "/"
+                  for p in site.rglob("index.html"))
+
+
+@pytest.fixture(scope="session")
+def base_url(built_site: Path) -> Iterator[str]:
+    with static_server(built_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def audit(built_site: Path, base_url: str, browser) -> Audit:
+    """One visit per page, on a desktop and on a 360 px phone, recording every finding."""
+    found = Audit()
+    axe = Axe()
+    desktop = browser.new_context(viewport={"width": 1280, "height": 900})
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    for path in _pages(built_site):
+        url = base_url + path.lstrip("/")
+        page = desktop.new_page()
+        page.on("request", lambda r, path=path: _third_party(r.url, base_url) and
+                found.third_party.append(f"{path}: {r.url}"))
+        page.on("console", lambda m, path=path: m.type == "error" and
+                found.console.append(f"{path}: {m.text}"))
+        page.on("pageerror", lambda e, path=path: found.console.append(f"{path}: {e}"))
+        page.goto(url, wait_until="networkidle")
+        # Material fades colours when the scheme changes: check the colours it settles on,
+        # not a frame half-way through the fade.
+        page.add_style_tag(content=NO_TRANSITIONS)
+        for scheme in ("default", "slate"):
+            page.evaluate("s => document.body.setAttribute('data-md-color-scheme', s)", scheme)
+            result = axe.run(page)
+            found.axe += [f"{path} [{scheme}] {v['id']} ({v['impact']}): "
+                          f"{v['nodes'][0]['target']} — {v['help']}"
+                          for v in result.response["violations"]]
+        page.close()
+        small = phone.new_page()
+        small.goto(url, wait_until="networkidle")
+        width = small.evaluate("document.documentElement.scrollWidth")
+        if width > 360:
+            found.overflow.append(f"{path}: {width} px wide at 360 px")
+        small.close()
+    desktop.close()
+    phone.close()
+    return found
+
+
+def _third_party(url: str, base_url: str) -> bool:
+    scheme = urlsplit(url).scheme
+    return scheme in ("http", "https", "ws", "wss") and not url.startswith(base_url)
+
+
+def test_no_page_requests_another_host(audit: Audit) -> None:
+    assert audit.third_party == []
+
+
+def test_no_console_error(audit: Audit) -> None:
+    assert audit.console == []
+
+
+def test_no_accessibility_violation_in_either_palette(audit: Audit) -> None:
+    assert audit.axe == [], "\n".join(audit.axe)
+
+
+def test_every_page_fits_a_360px_phone(audit: Audit) -> None:
+    assert audit.overflow == []
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+
+
+def test_each_sheet_prints_within_its_page_budget(built_site: Path, base_url: str, browser):
+    manifest = yaml.safe_load((ROOT / "kit" / "kit.yml").read_text())
+    page = browser.new_page()
+    over = []
+    for rel in manifest["sheets"]:
+        budget = yaml.safe_load((ROOT / "kit" / rel).read_text()).get("pages", 1)
+        slug = Path(rel).stem
+        page.goto(f"{base_url}kit/fiches/{slug}/", wait_until="networkidle")
+        pages = _pdf_pages(page.pdf(format="A4", print_background=False))
+        if pages > budget:
+            over.append(f"{slug}: {pages} pages for a budget of {budget}")
+    page.close()
+    assert over == []
