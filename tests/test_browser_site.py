@@ -123,3 +123,34 @@ def test_each_sheet_prints_within_its_page_budget(built_site: Path, base_url: st
             over.append(f"{slug}: {pages} pages for a budget of {budget}")
     page.close()
     assert over == []
+
+
+def _search(page, query: str) -> list[str]:
+    """Type a query in the site's search box as a visitor would; the result links."""
+    page.focus(".md-search__input")
+    page.fill(".md-search__input", "")
+    page.keyboard.type(query, delay=20)
+    page.wait_for_function("document.querySelector('.md-search-result__meta').textContent"
+                           ".includes('trouvé')")
+    return page.eval_on_selector_all(".md-search-result__item > a",
+                                     "links => links.map(a => new URL(a.href).pathname)")
+
+
+@pytest.mark.parametrize("query, expected, before", [
+    ("l'atelier", "/agenda/", None),  # typed apostrophe
+    ("l’atelier", "/agenda/", None),  # typographic apostrophe
+    ("confidentialite", "/confidentialite/", None),  # no accents
+    ("securite", "/entretiens/", None),
+    ("equipe", "/association/", None),
+    # The elided « l' » must not rank every page holding an « l’ » above the agenda.
+    ("l'atelier", "/agenda/", "/mentions-legales/"),
+])
+def test_french_search(base_url: str, browser, query: str, expected: str,
+                       before: str | None) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base_url, wait_until="networkidle")
+    found = _search(page, query)
+    page.close()
+    assert expected in found, f"« {query} » found {found}"
+    if before:
+        assert before not in found[:found.index(expected)], f"« {query} » found {found}"

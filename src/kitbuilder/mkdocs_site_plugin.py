@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from importlib.resources import files as resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ from kitbuilder.typography import typeset
 
 log = get_plugin_logger(__name__)
 ICS = "agenda.ics"
+FRENCH_SEARCH = "assets/javascripts/lunr/min/lunr.fr.min.js"
 
 
 class SiteConfig(base.Config):
@@ -64,6 +66,17 @@ class SitePlugin(BasePlugin[SiteConfig]):
         return output.replace('data-md-component="search" role="dialog">',
                               'data-md-component="search" role="dialog" '
                               'aria-label="Rechercher dans le site">', 1)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        # Material's search worker loads this file for `lang: fr`; our addition makes it fold
+        # accents. Material offers no hook into its worker, and its files are copied afresh
+        # on every build, so this appends once per build.
+        french = Path(config.site_dir) / FRENCH_SEARCH
+        if french.is_file():
+            addition = (resources("kitbuilder") / "resources" / "search-fr.js").read_text()
+            text = french.read_text(encoding="utf-8")
+            if addition not in text:
+                french.write_text(text + addition, encoding="utf-8")
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:
         server.watch(str(self.root / self.config.data_dir))
