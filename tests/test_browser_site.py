@@ -5,6 +5,7 @@ sheets that print on their A4 page budget."""
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,3 +155,42 @@ def test_french_search(base_url: str, browser, query: str, expected: str,
     assert expected in found, f"« {query} » found {found}"
     if before:
         assert before not in found[:found.index(expected)], f"« {query} » found {found}"
+
+
+def test_offline_copy_opens_from_the_unzipped_folder_without_network(
+        built_site: Path, browser, tmp_path: Path) -> None:
+    """The kit's pages from the zip, opened as files: every page shows, nothing is fetched
+    from any server, no console error, no accessibility violation, no sideways scrolling."""
+    with zipfile.ZipFile(built_site / "kit" / "fichiers" / "kit-discuter-du-travail.zip") as z:
+        z.extractall(tmp_path)
+    folder = tmp_path / "kit-discuter-du-travail"
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    network, console, problems = [], [], []
+    context.route(re.compile(r"^(https?|wss?)://"), lambda route: (network.append(
+        route.request.url), route.abort()))
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and console.append(m.text))
+    page.on("pageerror", lambda e: console.append(str(e)))
+    page.goto((folder / "ouvrir-le-kit.html").as_uri())
+    page.wait_for_url("**/pages/index.html")
+    links = page.eval_on_selector_all("main a[href$='.html']", "as => as.map(a => a.href)")
+    assert len(links) == 2 + 6 + 3  # guide, table, six sheets, three story parts
+    axe = Axe()
+    for url in [page.url, *links]:
+        page.goto(url)
+        page.wait_for_load_state()
+        seen = len(console)
+        # axe fetches stylesheets again unless told not to, which file:// pages may not do.
+        found = axe.run(page, options={"resultTypes": ["violations"], "preload": False})
+        del console[seen:]
+        if not page.text_content("h1"):
+            problems.append(f"{url}: no heading")
+        if page.evaluate("document.documentElement.scrollWidth") > 360:
+            problems.append(f"{url}: wider than 360 px")
+        problems += [f"{url}: {v['id']} {v['nodes'][0]['target']}"
+                     for v in found.response["violations"]]
+    page.goto(next(link for link in links if "recit-1" in link))
+    playable = page.evaluate("document.querySelector('audio').src")
+    assert Path(urlsplit(playable).path).is_file()
+    context.close()
+    assert network == [] and console == [] and problems == [], (network, console, problems)

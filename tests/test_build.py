@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import docx
@@ -110,7 +111,9 @@ def test_zip_holds_every_file_with_matching_checksums(built: BuildResult) -> Non
     with zipfile.ZipFile(bundle.path) as archive:
         names = archive.namelist()
         expected = [f"kit-test/{f.name}" for f in built.files if f.name != "kit-test.zip"]
-        assert names == expected + ["kit-test/LISEZMOI.txt", "kit-test/SHA256SUMS.txt"]
+        offline = [n for n in names if n.startswith("kit-test/pages/")]
+        assert names == expected + offline + ["kit-test/ouvrir-le-kit.html",
+                                              "kit-test/LISEZMOI.txt", "kit-test/SHA256SUMS.txt"]
         sums = archive.read("kit-test/SHA256SUMS.txt").decode().splitlines()
         assert len(sums) == len(names) - 1
         for line in sums:
@@ -118,6 +121,60 @@ def test_zip_holds_every_file_with_matching_checksums(built: BuildResult) -> Non
             assert hashlib.sha256(archive.read(f"kit-test/{name}")).hexdigest() == digest
         readme = archive.read("kit-test/LISEZMOI.txt").decode()
         assert "fiche-suivi.docx" in readme and "Idées d’amélioration et suivi" in readme
+        assert "ouvrir-le-kit.html" in readme
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.h1: list[str] = []
+        self._in_h1 = False
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        self.links += [found[a] for a in ("href", "src") if found.get(a)]
+        if "id" in found:
+            self.ids.add(found["id"])
+        self._in_h1 = tag == "h1"
+
+    def handle_endtag(self, tag):
+        self._in_h1 = self._in_h1 and tag != "h1"
+
+    def handle_data(self, data):
+        if self._in_h1:
+            self.h1.append(data)
+
+
+def test_zip_holds_offline_pages_whose_links_all_resolve(built: BuildResult, tmp_path: Path):
+    bundle = next(f for f in built.files if f.name == "kit-test.zip")
+    with zipfile.ZipFile(bundle.path) as archive:
+        archive.extractall(tmp_path)
+    folder = tmp_path / "kit-test"
+    pages = sorted((folder / "pages").glob("*.html"))
+    assert [p.name for p in pages] == [
+        "fiche-regles.html", "fiche-suivi.html", "guide.html", "index.html",
+        "recit-1-matin.html", "recit-2-nuit.html", "tableau.html"]
+    titles = {}
+    for page in [folder / "ouvrir-le-kit.html", *pages]:
+        parser = _Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        titles[page.name] = "".join(parser.h1)
+        for link in parser.links:
+            if link.startswith(("http:", "https:", "mailto:")):
+                continue
+            target, _, anchor = link.partition("#")
+            resolved = (page.parent / target).resolve() if target else page
+            assert resolved.is_file(), f"{page.name}: {link} leads nowhere"
+            if anchor and resolved.suffix == ".html":
+                other = _Links()
+                other.feed(resolved.read_text(encoding="utf-8"))
+                assert anchor in other.ids, f"{page.name}: {link}: no such anchor"
+    assert titles["fiche-suivi.html"] == "Idées d’amélioration et suivi"
+    assert titles["index.html"] == built.kit.title
+    index = (folder / "pages" / "index.html").read_text(encoding="utf-8")
+    assert "<form" not in index and 'href="../fiche-suivi.docx"' in index
 
 
 def test_rebuild_with_nothing_changed_regenerates_nothing(kit_dir: Path, tmp_path: Path):

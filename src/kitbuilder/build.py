@@ -13,7 +13,7 @@ from kitbuilder import layout
 from kitbuilder.cache import Cache, digest, file_digest
 from kitbuilder.model import Kit
 from kitbuilder.recordings import find_recordings
-from kitbuilder.render import audio, bundle, docx, pages
+from kitbuilder.render import audio, bundle, docx, offline, pages
 from kitbuilder.render.speech import SpeechConfig, find_engine
 from kitbuilder.sources import load_kit
 
@@ -87,15 +87,22 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
                   for jobs in ready]
         files = [_run(cache, job, reference) for job in _jobs(kit)]
         files += [output for future in voiced for output in future.result()]
+    site_pages = _pages(kit, files)
     members = tuple((f.name, f.path) for f in files)
     readme = bundle.readme(kit.title, kit.subtitle, kit.publisher,
-                           tuple((f.name, f.description) for f in files))
+                           tuple((f.name, f.description) for f in files)
+                           + ((offline.START, OFFLINE_README),))
     folder = kit.bundle.removesuffix(".zip")
+    texts = offline.offline_pages(kit, site_pages)
     files.append(_run(cache, _Job(kit.bundle, "Tout le kit", bundle.bundle,
-                                  (folder, members, readme), bundle.VERSION), ""))
+                                  (folder, members, readme, texts), bundle.VERSION), ""))
     pending = tuple(job.name for jobs, go in zip(story_jobs, now) if not go for job in jobs)
-    return BuildResult(kit, _pages(kit, files), tuple(files),
+    return BuildResult(kit, site_pages, tuple(files),
                        tuple(audio.narration(plan) for plan in plans), pending)
+
+
+OFFLINE_README = (f"les pages du kit à lire dans un navigateur, sans connexion (dossier "
+                  f"{offline.FOLDER})")
 
 
 def _pages(kit: Kit, files: list[OutputFile]) -> dict[str, str]:

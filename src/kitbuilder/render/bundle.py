@@ -10,7 +10,7 @@ from kitbuilder import layout
 from kitbuilder.cache import file_digest
 from kitbuilder.typography import typeset
 
-VERSION = "2"
+VERSION = "3"
 # A fixed date makes the same files give the same zip, byte for byte.
 _DATE = (2026, 1, 1, 0, 0, 0)
 
@@ -29,14 +29,19 @@ def readme(title: str, subtitle: str, publisher: str,
 
 
 def bundle(folder: str, members: tuple[tuple[str, Path], ...], readme_text: str,
-           out: Path) -> None:
-    """Write the zip with every member under one folder, then the read-me and checksums."""
+           texts: tuple[tuple[str, str], ...], out: Path) -> None:
+    """Write the zip with every member under one folder, then `texts` (name, content: the
+    offline pages), then the read-me and checksums."""
     sums = [f"{file_digest(path)}  {name}" for name, path in members]
     readme_bytes = readme_text.encode("utf-8")
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, path in members:
             archive.writestr(_info(f"{folder}/{name}", stored=name.endswith(_COMPRESSED)),
                              path.read_bytes())
+        for name, text in texts:
+            data = text.encode("utf-8")
+            archive.writestr(_info(f"{folder}/{name}"), data)
+            sums.append(f"{_sha(data)}  {name}")
         archive.writestr(_info(f"{folder}/{layout.README}"), readme_bytes)
         sums.append(f"{_sha(readme_bytes)}  {layout.README}")
         archive.writestr(_info(f"{folder}/{layout.CHECKSUMS}"), "\n".join(sums) + "\n")

@@ -50,7 +50,7 @@ def index(kit: Kit, offer: form.FormSettings = form.FormSettings()) -> str:
     and the page points to that external form instead.
     """
     openly = offer.external_url is not None
-    groups = _contents(kit)
+    groups = contents(kit)
     lines = [f"# {esc(kit.title)}", "", f"*{esc(kit.subtitle)}*" if kit.subtitle else "", ""]
     if openly:
         lines += [f"**[Télécharger tout le kit (zip)]({layout.FILES}/{kit.bundle})**", "",
@@ -79,7 +79,7 @@ def index(kit: Kit, offer: form.FormSettings = form.FormSettings()) -> str:
     return "\n".join(lines)
 
 
-def _contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
+def contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
     """The kit's documents in groups: (heading, [(title, page or None, Word file)])."""
     story = kit.story
     return [

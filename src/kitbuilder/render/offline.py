@@ -1,0 +1,136 @@
+"""The kit's pages as plain HTML files for the zip, read from the unzipped folder with no server
+and no network (rooms without internet): one flat folder of pages beside the kit's files."""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from importlib.resources import files as resources
+
+import markdown
+
+from kitbuilder import layout
+from kitbuilder.model import Kit
+from kitbuilder.render import pages
+from kitbuilder.typography import NBSP
+
+FOLDER = "pages"  # in the zip, beside the Word files
+START = "ouvrir-le-kit.html"  # in the zip's top folder: the way in
+ASSETS = ("kit.css", "kit-audio.css", "kit-audio.js", "print.js")
+_LINK = re.compile(r'(?P<attr>href|src)="(?P<url>[^"]*)"')
+_EXTENSIONS = ["kitbuilder.markdown_typography", "toc", "tables", "attr_list"]
+
+_STYLE = """
+:root { color-scheme: light; --md-accent-fg-color--transparent: #b3400f1a; }
+body { font: 1.05rem/1.55 "Atkinson Hyperlegible", system-ui, sans-serif; color: #1d1d1d;
+       margin: 0; }
+header, main, footer { max-width: 48rem; margin: 0 auto; padding: 0 1rem; }
+header { border-bottom: 1px solid #ccc; padding-top: 0.75rem; padding-bottom: 0.75rem; }
+footer { border-top: 1px solid #ccc; margin-top: 2rem; padding-top: 0.75rem;
+         padding-bottom: 2rem; font-size: 0.9rem; }
+a { color: #1f4e5f; text-decoration: underline; text-underline-offset: 0.15em; }
+a:focus-visible, button:focus-visible { outline: 3px solid #b3400f; outline-offset: 2px; }
+h1 { font-size: 1.8rem; line-height: 1.2; color: #1f4e5f; }
+h2 { font-size: 1.35rem; margin-top: 1.6em; }
+h3 { font-size: 1.1rem; margin-top: 1.2em; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #999; padding: 0.35em 0.5em; vertical-align: top; text-align: left; }
+.md-button { font: inherit; padding: 0.4em 1em; border: 2px solid #1f4e5f; background: #fff;
+             color: #1f4e5f; border-radius: 0.2em; cursor: pointer; }
+@media print { header, footer { display: none; } main { max-width: none; padding: 0; } }
+"""
+
+
+def site_names(kit: Kit) -> dict[str, str]:
+    """Each site page (path under the kit's folder) and its file name in the offline folder."""
+    names = {"index.md": "index.html", "guide.md": "guide.html", "tableau.md": "tableau.html"}
+    names.update({layout.sheet_page(s): f"fiche-{s.slug}.html" for s in kit.sheets})
+    names.update({layout.part_page(p): f"recit-{p.number}-{p.slug}.html"
+                  for p in kit.story.parts})
+    return names
+
+
+def offline_pages(kit: Kit, site_pages: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """(name in the zip's folder, text) for every offline page, its assets and the way in.
+
+    `site_pages` are the kit's pages as the site has them (Markdown, keyed by path under the
+    kit's folder); their index is replaced by one without the request form.
+    """
+    names = site_names(kit)
+    sources = dict(site_pages, **{"index.md": _index(kit, names)})
+    out = [(f"{FOLDER}/{names[path]}", _page(kit, path, sources[path], names))
+           for path in names]
+    out += [(f"{FOLDER}/{name}", (resources("kitbuilder") / "resources" / name).read_text())
+            for name in ASSETS]
+    out.append((START, _start(kit)))
+    return tuple(out)
+
+
+def _index(kit: Kit, names: dict[str, str]) -> str:
+    lines = [f"# {pages.esc(kit.title)}", ""]
+    if kit.subtitle:
+        lines += [f"*{pages.esc(kit.subtitle)}*", ""]
+    lines += [("Ces pages sont la copie hors ligne du kit : elles s’ouvrent dans un navigateur "
+               "depuis le dossier décompressé, sans connexion. Les documents Word à imprimer et "
+               "les enregistrements du récit sont dans le même dossier."), ""]
+    for heading, entries in pages.contents(kit):
+        lines += [f"## {pages.esc(heading or 'Pour commencer')}", ""]
+        for title, page, docx in entries:
+            word = f"[Word]({layout.FILES}/{docx})"
+            if page:
+                lines.append(f"- [{pages.esc(title)}]({page}) — {word}")
+            else:
+                lines.append(f"- {pages.esc(title)} — {word}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _page(kit: Kit, path: str, source: str, names: dict[str, str]) -> str:
+    body = markdown.markdown(source, extensions=_EXTENSIONS, output_format="html")
+    body = _LINK.sub(lambda m: f'{m["attr"]}="{_relink(path, m["url"], names)}"', body)
+    # A wide table scrolls in its own region, not the whole page (phones).
+    tables = iter(range(1, body.count("<table") + 1))
+    body = re.sub(r"<table.*?</table>", lambda m: f'<div class="scroll" tabindex="0" '
+                  f'role="region" aria-label="Tableau {next(tables)}">{m[0]}</div>', body,
+                  flags=re.DOTALL)
+    title = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.DOTALL)
+    heading = re.sub(r"<[^>]+>", "", title[1]) if title else kit.title
+    back = ("" if path == "index.md" else
+            '<a href="index.html">Sommaire du kit</a> · ')
+    scripts = "".join(f'<script src="{name}"></script>' for name in ASSETS
+                      if name.endswith(".js"))
+    styles = "".join(f'<link rel="stylesheet" href="{name}">' for name in ASSETS
+                     if name.endswith(".css"))
+    return (f'<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{heading} — {html.escape(kit.title)}</title>\n{styles}\n"
+            f"<style>{_STYLE}</style>\n</head>\n<body>\n"
+            f'<header>{back}<span>{html.escape(kit.title)}{NBSP}— copie hors ligne</span>'
+            f"</header>\n<main class=\"md-typeset\">\n{body}\n</main>\n"
+            f"<footer>{html.escape(kit.publisher)}</footer>\n{scripts}\n</body>\n</html>\n")
+
+
+def _relink(path: str, url: str, names: dict[str, str]) -> str:
+    """A site link, made to work from the flat offline folder."""
+    if not url or url.startswith("#") or re.match(r"^[a-z][a-z0-9+.-]*:", url):
+        return url  # an anchor on the page, or another site (needs the network anyway)
+    target, _, anchor = url.partition("#")
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+    anchor = f"#{anchor}" if anchor else ""
+    if resolved in names:
+        return names[resolved] + anchor
+    if resolved.startswith(f"{layout.FILES}/"):
+        return "../" + resolved.removeprefix(f"{layout.FILES}/") + anchor
+    return url
+
+
+def _start(kit: Kit) -> str:
+    """The way in from the zip's top folder: leads to the offline index."""
+    target = f"{FOLDER}/index.html"
+    return (f'<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta http-equiv="refresh" content="0; url={target}">\n'
+            f"<title>{html.escape(kit.title)}</title>\n</head>\n<body>\n"
+            f'<p><a href="{target}">Ouvrir le kit «{NBSP}{html.escape(kit.title)}{NBSP}»'
+            f"</a></p>\n</body>\n</html>\n")
