@@ -24,8 +24,14 @@ def read_yaml(path: Path, shown: Path) -> tuple[Any, dict[Loc, int]]:
     except UnicodeDecodeError as exc:
         raise KitError([Problem(shown, None, f"le fichier n'est pas en UTF-8 ({exc.reason})")])
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # Parsed once: the data is made from the nodes that give the lines, as yaml.safe_load
+        # makes it (it composes, then constructs); parsing twice cost as much again.
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
