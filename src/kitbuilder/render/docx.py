@@ -1,215 +1,41 @@
-"""Word documents: the guide, the summary table, each sheet and the story."""
+"""Word documents: the guide, the summary table, each sheet and the story.
+
+The documents are written by `kitbuilder.render.word` (python-docx), imported only when one is
+made: a rebuild that finds every document in the cache does not pay for loading python-docx.
+These functions are the renderers' names that the build's cache keys hold.
+"""
 
 from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
 
-import docx
-from docx.document import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_ROW_HEIGHT_RULE
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
-from docx.table import Table
-from docx.text.paragraph import Paragraph as DocxParagraph
-
-from kitbuilder.model import (
-    STEP_COLUMNS,
-    Block,
-    BoxField,
-    ChecklistField,
-    Heading,
-    Inline,
-    Guide,
-    Imprint,
-    LinesField,
-    ListBlock,
-    Paragraph,
-    Sheet,
-    SheetField,
-    StoryPart,
-    SummaryTable,
-    TableBlock,
-    TableField,
-)
-from kitbuilder.typography import NBSP
+from kitbuilder.model import Guide, Imprint, Sheet, StoryPart, SummaryTable
 
 VERSION = "1"  # bump when the output changes for the same model, to refresh the cache
 REFERENCE = files("kitbuilder") / "resources" / "reference.docx"
-TABLE_ROW_HEIGHT = Cm(0.9)
 
 
 def guide(imprint: Imprint, item: Guide, out: Path) -> None:
-    doc = _document(imprint, item.title)
-    _title(doc, item.title, imprint.title)
-    _blocks(doc, item.blocks)
-    doc.save(out)
+    from kitbuilder.render import word
+
+    word.guide(imprint, item, out)
 
 
 def summary_table(imprint: Imprint, table: SummaryTable, out: Path) -> None:
-    doc = _document(imprint, table.title)
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = section.page_height, section.page_width
-    _title(doc, table.title, imprint.title)
-    if table.intro:
-        doc.add_paragraph(table.intro)
-    headers = ["Étape", *(label for _, label in STEP_COLUMNS)]
-    grid = _grid(doc, headers, len(table.steps))
-    usable = section.page_width - section.left_margin - section.right_margin
-    # The step's name is short; the five descriptive columns share the rest of the width.
-    widths = [Cm(3.7)] + [int((usable - Cm(3.7)) / len(STEP_COLUMNS))] * len(STEP_COLUMNS)
-    for row in grid.rows:
-        _keep_row_whole(row)
-        for cell, width in zip(row.cells, widths):
-            cell.width = width
-    for row, (number, step) in zip(grid.rows[1:], enumerate(table.steps, 1)):
-        _cell_text(row.cells[0], f"{number}. {step.title}", bold=True)
-        for cell, (name, _) in zip(row.cells[1:], STEP_COLUMNS):
-            _cell_text(cell, getattr(step, name))
-    doc.save(out)
+    from kitbuilder.render import word
 
-
-def _cell_text(cell, text: str, bold: bool = False) -> None:
-    run = cell.paragraphs[0].add_run(text)
-    run.bold = bold or None
-    run.font.size = Pt(9.5)
-    cell.paragraphs[0].paragraph_format.space_after = Pt(0)
-
-
-def _keep_row_whole(row) -> None:
-    """A table row is never split across two pages."""
-    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    word.summary_table(imprint, table, out)
 
 
 def sheet(imprint: Imprint, item: Sheet, out: Path) -> None:
-    doc = _document(imprint, item.title)
-    _title(doc, item.title, imprint.title)
-    doc.add_paragraph().add_run(item.purpose).italic = True
-    if item.instructions:
-        doc.add_paragraph("Consignes pour l’animation", style="Kit Field Label")
-        for number, text in enumerate(item.instructions, 1):
-            doc.add_paragraph(f"{number}.\t{text}", style="Kit Numbered")
-    for field in item.fields:
-        doc.add_paragraph(field.label, style="Kit Field Label")
-        _field(doc, field)
-    doc.save(out)
+    from kitbuilder.render import word
+
+    word.sheet(imprint, item, out)
 
 
 def story(imprint: Imprint, story_title: str, parts: tuple[StoryPart, ...], out: Path) -> None:
     """The story, or some of its parts; each part starts on a new page."""
-    title = story_title if len(parts) > 1 else f"{story_title} — {parts[0].title}"
-    doc = _document(imprint, title)
-    _title(doc, story_title, imprint.title)
-    for part in parts:
-        heading = doc.add_heading(part.title, level=1)
-        heading.paragraph_format.page_break_before = len(parts) > 1
-        _blocks(doc, part.intro)
-        for scene in part.scenes:
-            doc.add_heading(scene.title, level=2)
-            _blocks(doc, scene.blocks)
-        doc.add_heading("Questions pour le groupe", level=2)
-        _blocks(doc, (ListBlock(part.questions, ordered=True),))
-    doc.save(out)
+    from kitbuilder.render import word
 
-
-# --- building blocks --------------------------------------------------------------------------
-
-
-def _document(imprint: Imprint, title: str) -> Document:
-    doc = docx.Document(str(REFERENCE))
-    doc.core_properties.title = title
-    doc.core_properties.subject = imprint.title
-    section = doc.sections[0]
-    section.header.paragraphs[0].text = f"{imprint.title} — {imprint.publisher}"
-    footer = section.footer.paragraphs[0]
-    footer.add_run(f"{title}    Page{NBSP}")
-    _field_code(footer, "PAGE")
-    footer.add_run(f"{NBSP}sur{NBSP}")
-    _field_code(footer, "NUMPAGES")
-    return doc
-
-
-def _field_code(paragraph: DocxParagraph, instruction: str) -> None:
-    """A Word field (page number, page count) that Word computes when it lays out the page."""
-    field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), instruction)
-    run = OxmlElement("w:r")
-    text = OxmlElement("w:t")
-    text.text = "1"
-    run.append(text)
-    field.append(run)
-    paragraph._p.append(field)
-
-
-def _title(doc: Document, title: str, subtitle: str) -> None:
-    doc.add_paragraph(title, style="Title")
-    doc.add_paragraph(subtitle, style="Subtitle")
-
-
-def _blocks(doc: Document, blocks: tuple[Block, ...]) -> None:
-    for block in blocks:
-        if isinstance(block, Heading):
-            doc.add_heading(block.text, level=min(block.level, 3))
-        elif isinstance(block, Paragraph):
-            paragraph = doc.add_paragraph()
-            if block.speaker:
-                paragraph.add_run(f"{block.speaker}{NBSP}: ").bold = True
-            _spans(paragraph, block.spans)
-        elif isinstance(block, ListBlock):
-            for number, item in enumerate(block.items, 1):
-                if block.ordered:
-                    paragraph = doc.add_paragraph(f"{number}.\t", style="Kit Numbered")
-                else:
-                    paragraph = doc.add_paragraph(style="List Bullet")
-                _spans(paragraph, item)
-        elif isinstance(block, TableBlock):
-            grid = _grid(doc, [""] * len(block.header), len(block.rows))
-            for row, cells in zip(grid.rows, (block.header, *block.rows)):
-                for cell, spans in zip(row.cells, cells):
-                    _spans(cell.paragraphs[0], spans, bold=row is grid.rows[0])
-
-
-def _spans(paragraph: DocxParagraph, spans: Inline, bold: bool = False) -> None:
-    for span in spans:
-        run = paragraph.add_run(span.text)
-        run.bold = span.strong or bold or None
-        run.italic = span.em or None
-        if span.code:
-            run.font.name = "Courier New"
-        if span.href and span.href not in (span.text, f"mailto:{span.text}"):
-            # Printed documents cannot be clicked: show where the link goes.
-            paragraph.add_run(f" ({span.href.removeprefix('mailto:')})")
-
-
-def _grid(doc: Document, headers: list[str], rows: int) -> Table:
-    """A bordered table with a header row repeated on every page."""
-    table = doc.add_table(rows=rows + 1, cols=len(headers))
-    table.style = doc.styles["Table Grid"]
-    header = table.rows[0]
-    header_props = header._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    header_props.append(repeat)
-    for cell, text in zip(header.cells, headers):
-        if text:
-            cell.paragraphs[0].add_run(text).bold = True
-    return table
-
-
-def _field(doc: Document, field: SheetField) -> None:
-    if isinstance(field, LinesField):
-        for _ in range(field.count):
-            doc.add_paragraph(style="Kit Writing Line")
-    elif isinstance(field, BoxField):
-        box = _grid(doc, [""], 0)
-        row = box.rows[0]
-        row.height, row.height_rule = Cm(field.height), WD_ROW_HEIGHT_RULE.EXACTLY
-    elif isinstance(field, TableField):
-        grid = _grid(doc, list(field.columns), field.rows)
-        for row in grid.rows[1:]:
-            row.height, row.height_rule = TABLE_ROW_HEIGHT, WD_ROW_HEIGHT_RULE.AT_LEAST
-    elif isinstance(field, ChecklistField):
-        for item in field.items:
-            doc.add_paragraph(f"☐{NBSP}{NBSP}{item}")
+    word.story(imprint, story_title, parts, out)
