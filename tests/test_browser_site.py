@@ -5,6 +5,7 @@ sheets that print on their A4 page budget."""
 from __future__ import annotations
 
 import re
+import subprocess
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -124,6 +125,25 @@ def test_each_sheet_prints_within_its_page_budget(built_site: Path, base_url: st
             over.append(f"{slug}: {pages} pages for a budget of {budget}")
     page.close()
     assert over == []
+
+
+@pytest.mark.parametrize("path", ["kit/guide/", "kit/tableau/", "kit/recit/matin/",
+                                  "kit/recit/apres-midi/", "kit/recit/nuit/"])
+def test_long_pages_print_without_site_chrome_or_blank_last_page(
+        base_url: str, browser, tmp_path: Path, path: str) -> None:
+    page = browser.new_page()
+    page.goto(base_url + path, wait_until="networkidle")
+    pdf = tmp_path / "page.pdf"
+    pdf.write_bytes(page.pdf(format="A4"))
+    page.close()
+    count = _pdf_pages(pdf.read_bytes())
+    text = [subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"],
+                           capture_output=True, text=True, check=True).stdout
+            for n in range(1, count + 1)]
+    assert all(t.strip() for t in text), f"{path}: blank page among {count}"
+    printed = "".join(text)
+    for chrome in ("Rechercher", "Mentions légales", "Table des matières", "Télécharger"):
+        assert chrome not in printed, f"{path}: « {chrome} » printed"
 
 
 def _search(page, query: str) -> list[str]:

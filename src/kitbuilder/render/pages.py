@@ -108,7 +108,8 @@ def _downloads(kit: Kit, groups: list[tuple[str, list[tuple[str, str | None, str
 
 def guide(kit: Kit) -> str:
     head = [f"# {esc(kit.guide.title)}", "",
-            f"[Télécharger le guide (Word)]({layout.FILES}/{layout.GUIDE_DOCX})", ""]
+            f"[Télécharger le guide (Word)]({layout.FILES}/{layout.GUIDE_DOCX})",
+            "{ .kit-download }", ""]
     return "\n".join(head + blocks(kit.guide.blocks))
 
 
@@ -116,7 +117,7 @@ def summary_table(kit: Kit) -> str:
     table = kit.table
     lines = [f"# {esc(table.title)}", "",
              f"[Télécharger le tableau (Word, A4 paysage)]({layout.FILES}/{layout.TABLE_DOCX})",
-             ""]
+             "{ .kit-download }", ""]
     if table.intro:
         lines += [esc(table.intro), ""]
     lines.append("| Étape | " + " | ".join(label for _, label in STEP_COLUMNS) + " |")
@@ -175,7 +176,8 @@ def _player(item: StoryPart, chapters: tuple[float, ...], files: str) -> list[st
     return [f'<div class="kit-player"><audio class="kit-audio" controls preload="metadata" '
             f'src="{mp3}"></audio></div>', "",
             f"[Télécharger l’enregistrement (MP3)]({mp3}) · "
-            f"[Sa transcription minutée (WebVTT)]({files}{layout.part_vtt(item)})", "",
+            f"[Sa transcription minutée (WebVTT)]({files}{layout.part_vtt(item)})",
+            "{ .kit-download }", "",
             '<nav class="kit-chapters" aria-label="Chapitres de l’enregistrement">'
             f'<p class="kit-chapters-title">Chapitres</p><ol>{entries}</ol></nav>', ""]
 
