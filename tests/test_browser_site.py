@@ -29,6 +29,7 @@ class Audit:
     console: list[str] = field(default_factory=list)
     axe: list[str] = field(default_factory=list)
     overflow: list[str] = field(default_factory=list)
+    cookies: list[str] = field(default_factory=list)
 
 
 def _pages(site: Path) -> list[str]:
@@ -82,6 +83,7 @@ def audit(built_site: Path, base_url: str, browser) -> Audit:
         if width > 360:
             found.overflow.append(f"{path}: {width} px wide at 360 px")
         small.close()
+    found.cookies = [c["name"] for c in desktop.cookies() + phone.cookies()]
     desktop.close()
     phone.close()
     return found
@@ -106,6 +108,27 @@ def test_no_accessibility_violation_in_either_palette(audit: Audit) -> None:
 
 def test_every_page_fits_a_360px_phone(audit: Audit) -> None:
     assert audit.overflow == []
+
+
+def test_no_page_sets_a_cookie(audit: Audit) -> None:
+    assert audit.cookies == []
+
+
+def test_keyboard_reaches_the_skip_link_first_and_focus_is_always_visible(base_url, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base_url + "entretiens/", wait_until="networkidle")
+    stops = []
+    for _ in range(25):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("""() => {
+            const e = document.activeElement, s = getComputedStyle(e);
+            return {what: e.tagName + ' ' + (e.textContent || e.getAttribute('aria-label') || '')
+                          .trim().slice(0, 40),
+                    ring: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2};
+        }"""))
+    page.close()
+    assert stops[0]["what"] == "A Aller au contenu", stops[0]
+    assert [s["what"] for s in stops if not s["ring"]] == []
 
 
 def _pdf_pages(pdf: bytes) -> int:
