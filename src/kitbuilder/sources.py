@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from kitbuilder import markdown_blocks as mdb
 from kitbuilder.errors import KitError, Problem
@@ -25,11 +25,18 @@ from kitbuilder.model import (
     SummaryTable,
 )
 from kitbuilder.typography import typeset_all
-from kitbuilder.yamlsource import read_yaml, validate
+from kitbuilder.yamlsource import Loc, forbidden_character, validate
+from kitbuilder.yamlsource import read_yaml as _parse_yaml
 
 MANIFEST = "kit.yml"
 QUESTIONS_HEADING = "questions pour le groupe"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# The name of the downloadable zip: a plain file name the request server agrees to serve.
+_BUNDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,195}\.zip$")
+# Characters a Word document (XML 1.0) cannot hold: control characters other than tab and line
+# breaks, lone surrogates, U+FFFE and U+FFFF. Invisible in an editor, they would otherwise stop
+# the build inside python-docx with no file or line.
+_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 T = TypeVar("T")
 
@@ -52,11 +59,20 @@ def load_kit(kit_dir: Path) -> Kit:
                                 "manifeste du kit introuvable (il liste les documents du kit)")])
     data, lines = read_yaml(manifest_path, shown(manifest_path))
     manifest = validate(Manifest, data, lines, shown(manifest_path))
+    if not _BUNDLE.match(manifest.bundle):
+        problems.append(Problem(shown(manifest_path), lines.get(("bundle",)),
+                                f"« bundle » : « {manifest.bundle} » n'est pas un nom de zip "
+                                "utilisable ; écrivez un nom de fichier sans dossier, sans "
+                                "espace ni accent, qui finit par .zip"))
 
     def source(loc: tuple, rel: str, reader: Callable[[Path, Path], T]) -> T | None:
         """Read one file named by the manifest, collecting problems instead of stopping."""
         path = kit_dir / rel
-        if not path.is_file():
+        try:
+            found = path.is_file()
+        except OSError:  # a name the system refuses, e.g. too long
+            found = False
+        if not found:
             problems.append(Problem(shown(manifest_path), lines.get(loc),
                                     f"fichier introuvable : {shown(path)}"))
             return None
@@ -119,6 +135,31 @@ def _slug(path: Path, shown: Path) -> str:
     return path.stem
 
 
+def read_yaml(path: Path, shown: Path) -> tuple[Any, dict[Loc, int]]:
+    """A YAML source's data and lines; KitError also for text a Word document cannot hold."""
+    data, lines = _parse_yaml(path, shown)
+    problems: list[Problem] = []
+    _check_characters(data, (), lines, shown, problems)
+    if problems:
+        raise KitError(problems)
+    return data, lines
+
+
+def _check_characters(data: Any, loc: Loc, lines: dict[Loc, int], shown: Path,
+                      problems: list[Problem]) -> None:
+    """Report text holding a forbidden character, as a quoted YAML escape (« \\x01 ») puts it
+    there; YAML itself refuses such characters written as they are."""
+    items = (data.items() if isinstance(data, dict)
+             else enumerate(data) if isinstance(data, list) else ())
+    for key, value in items:
+        for text in (key, value):
+            found = _FORBIDDEN.search(text) if isinstance(text, str) else None
+            if found:
+                problems.append(forbidden_character(shown, lines.get((*loc, key), lines.get(loc)),
+                                                    found[0]))
+        _check_characters(value, (*loc, key), lines, shown, problems)
+
+
 def _read_yaml_as(cls: type[T]) -> Callable[[Path, Path], T]:
     def read(path: Path, shown: Path) -> T:
         data, lines = read_yaml(path, shown)
@@ -146,13 +187,23 @@ def _read_lexicon(path: Path, shown: Path) -> tuple[tuple[str, str], ...]:
 
 def _read_markdown(path: Path, shown: Path) -> list[mdb.Located]:
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark, which some Windows editors write, is no part of the title.
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise KitError([Problem(shown, None, f"le fichier n'est pas en UTF-8 ({exc.reason})")])
+    found = _FORBIDDEN.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise KitError([forbidden_character(shown, line, found[0])])
     try:
         blocks = mdb.parse(text)
     except mdb.MarkdownProblem as exc:
         raise KitError([Problem(shown, exc.line, exc.message)]) from None
+    empty = next((b for b in blocks if isinstance(b.block, Heading) and not b.block.text.strip()),
+                 None)
+    if empty:
+        raise KitError([Problem(shown, empty.line, "titre vide : écrivez le titre après "
+                                                   f"« {'#' * empty.source_level} »")])
     if not blocks or not (isinstance(blocks[0].block, Heading) and blocks[0].source_level == 1):
         line = blocks[0].line if blocks else None
         raise KitError([Problem(shown, line, "le fichier doit commencer par son titre, "

@@ -37,6 +37,12 @@ def read_yaml(path: Path, shown: Path) -> tuple[Any, dict[Loc, int]]:
         line = mark.line + 1 if mark else None
         what = exc.problem or "syntaxe YAML invalide"
         raise KitError([Problem(shown, line, f"YAML invalide : {what}")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses: a position, no mark
+        line = text.count("\n", 0, exc.position) + 1
+        raise KitError([forbidden_character(shown, line, chr(exc.character))]) from None
+    except RecursionError:
+        raise KitError([Problem(shown, None, "YAML invalide : listes ou paires imbriquées "
+                                             "trop profondément")]) from None
     lines: dict[Loc, int] = {}
     problems: list[Problem] = []
     if node is not None:
@@ -44,6 +50,12 @@ def read_yaml(path: Path, shown: Path) -> tuple[Any, dict[Loc, int]]:
     if problems:
         raise KitError(problems)
     return data, lines
+
+
+def forbidden_character(shown: Path, line: int | None, character: str) -> Problem:
+    """A control or other invisible character where text is expected."""
+    return Problem(shown, line, f"caractère invisible interdit (U+{ord(character):04X}), "
+                                "sans doute venu d'un copier-coller : supprimez-le")
 
 
 def _index(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Problem],
