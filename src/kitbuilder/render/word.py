@@ -122,8 +122,10 @@ def story(imprint: Imprint, story_title: str, parts: tuple[StoryPart, ...], out:
 
 def _document(imprint: Imprint, title: str) -> Document:
     doc = docx.Document(str(REFERENCE))
-    doc.core_properties.title = title
-    doc.core_properties.subject = imprint.title
+    # Word's document properties hold 255 characters at most (python-docx refuses more);
+    # the whole title is on the first page.
+    doc.core_properties.title = title[:255]
+    doc.core_properties.subject = imprint.title[:255]
     section = doc.sections[0]
     section.header.paragraphs[0].text = f"{imprint.title} — {imprint.publisher}"
     footer = section.footer.paragraphs[0]
