@@ -71,7 +71,7 @@ def _scene_number(clip: Path, scenes: int, shown: Path, problems: list[Problem])
     extension = clip.suffix.lower().lstrip(".")
     if clip.name.startswith(".") or not clip.is_file():
         return None
-    if not clip.stem.isdigit():
+    if not (clip.stem.isascii() and clip.stem.isdigit()):  # « ².wav » is no number
         if extension in EXTENSIONS:
             problems.append(Problem(shown, None, "nommez l'enregistrement par le numéro de sa "
                                     "scène : 1.wav pour la première, 0.wav pour l'ouverture"))
