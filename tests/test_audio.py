@@ -421,3 +421,19 @@ def test_announcement_names_the_story_and_the_part() -> None:
 def test_pages_without_audio_have_no_player(built: Built) -> None:
     kit = built.result.kit
     assert "<audio" not in pages.part(kit, kit.story.parts[0])
+
+
+def test_our_loudness_meter_measures_as_pyloudnorm_does() -> None:
+    """render.sound measures loudness with its own, faster meter: the same BS.1770 figure."""
+    from kitbuilder.render import sound
+
+    rng = np.random.default_rng(7)
+    rate = audio.RATE
+    speechlike = rng.normal(0, 0.1, 80 * 5512) * np.repeat(rng.uniform(0, 1, 80), 5512)
+    with_silence = np.concatenate([np.zeros(3 * rate), rng.normal(0, 0.02, 5 * rate)])
+    odd_length = rng.normal(0, 0.3, int(2.37 * rate))
+    for samples in (speechlike, with_silence, odd_length):
+        expected = pyloudnorm.Meter(rate).integrated_loudness(samples)
+        assert sound._loudness(samples) == pytest.approx(expected, abs=1e-9)
+    assert sound._loudness(np.zeros(2 * rate)) is None  # silent: nothing to measure
+    assert sound._loudness(np.ones(rate // 4)) is None  # shorter than one 400 ms block

@@ -22,8 +22,8 @@ import numpy as np
 import pyloudnorm
 from mutagen.mp3 import MP3, BitrateMode
 from mutagen.ogg import OggFileType, OggPage
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import butter, firwin, resample_poly, sosfiltfilt
+from scipy.ndimage import maximum_filter1d, uniform_filter1d
+from scipy.signal import butter, firwin, resample_poly, sosfilt, sosfiltfilt
 
 from kitbuilder.errors import KitError, Problem
 from kitbuilder.render.audio import BITRATE, RATE, _samples
@@ -132,10 +132,11 @@ def _master(signal: np.ndarray, peaks: np.ndarray, ceiling: float) -> np.ndarray
     loudness = _loudness(signal)
     if loudness is None:
         return signal
+    held = _held(peaks)
     tried: list[tuple[float, float]] = []  # (gain, loudness reached)
     gain = TARGET_LUFS - loudness
     for _ in range(8):
-        limited = _limited(signal, peaks, gain, ceiling)
+        limited = _limited(signal, peaks, held, gain, ceiling)
         reached = _loudness(limited) or TARGET_LUFS
         if abs(TARGET_LUFS - reached) < 0.05:
             break
@@ -149,12 +150,45 @@ def _master(signal: np.ndarray, peaks: np.ndarray, ceiling: float) -> np.ndarray
 
 
 def _loudness(samples: np.ndarray) -> float | None:
-    """Integrated loudness (ITU-R BS.1770), or None when too short or silent to measure."""
-    if len(samples) < RATE * 0.4:
+    """Integrated loudness (ITU-R BS.1770-4, as pyloudnorm measures it), or None when too short
+    or silent to measure. pyloudnorm's own meter took 0.25-0.6 s on a part (two filter passes,
+    a copy, a Python loop over 5,000 blocks) and a part's mastering measures it four to six
+    times: the same filters in one pass, and each block's energy summed from its four
+    100 ms quarters, give the same figure (to 1e-13 LU) in about 80 ms."""
+    if len(samples) < RATE * _BLOCK:
         return None
+    energy = sosfilt(_k_weighting(), samples)
+    np.square(energy, out=energy)
+    # The blocks' bounds in samples, computed as pyloudnorm computes them.
+    number = np.arange(int(np.round((len(samples) / RATE - _BLOCK) / (_BLOCK * _STEP))) + 1)
+    lower = (_BLOCK * (number * _STEP) * RATE).astype(np.int64)
+    upper = np.minimum((_BLOCK * (number * _STEP + 1) * RATE).astype(np.int64), len(samples))
+    edges = np.unique(np.concatenate((lower, upper, [len(samples)])))
+    quarters = np.append(np.add.reduceat(energy, edges[:-1]), 0.0)
+    spans = np.column_stack((np.searchsorted(edges, lower), np.searchsorted(edges, upper)))
+    blocks = np.add.reduceat(quarters, spans.ravel())[::2] / (_BLOCK * RATE)
     with np.errstate(divide="ignore"):
-        loudness = pyloudnorm.Meter(RATE).integrated_loudness(samples)
-    return loudness if math.isfinite(loudness) else None
+        block_lufs = -0.691 + 10 * np.log10(blocks)
+    audible = blocks[block_lufs >= _ABSOLUTE_GATE]
+    if not len(audible):
+        return None
+    relative_gate = -0.691 + 10 * math.log10(audible.mean()) - 10
+    gated = blocks[(block_lufs > relative_gate) & (block_lufs > _ABSOLUTE_GATE)]
+    if not len(gated) or not gated.mean() > 0:
+        return None
+    return -0.691 + 10 * math.log10(gated.mean())
+
+
+# BS.1770 gating: 400 ms blocks every 100 ms, absolute gate at -70 LUFS.
+_BLOCK, _STEP, _ABSOLUTE_GATE = 0.4, 0.25, -70.0
+
+
+@functools.cache
+def _k_weighting() -> np.ndarray:
+    """The K-weighting filter at RATE, as second-order sections: pyloudnorm's two stages."""
+    stages = (pyloudnorm.IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, RATE, "high_shelf"),
+              pyloudnorm.IIRfilter(0.0, 0.5, 38.0, RATE, "high_pass"))
+    return np.array([np.concatenate((stage.b, stage.a)) for stage in stages])
 
 
 def _leveled(samples: np.ndarray, target: float) -> np.ndarray:
@@ -172,22 +206,41 @@ def _true_peaks(signal: np.ndarray) -> np.ndarray:
     peaks = np.abs(signal)
     delay = (len(_INTERPOLATOR) - 1) // 2 // _OVERSAMPLING
     for phase in range(1, _OVERSAMPLING):
-        between = np.convolve(signal, _INTERPOLATOR[phase::_OVERSAMPLING])
-        np.maximum(peaks, np.abs(between[delay:delay + len(signal)]), out=peaks)
+        between = np.convolve(signal, _INTERPOLATOR[phase::_OVERSAMPLING])[delay:]
+        np.maximum(peaks, np.abs(between[:len(signal)], out=between[:len(signal)]), out=peaks)
     return peaks
 
 
-def _limited(signal: np.ndarray, peaks: np.ndarray, gain: float, ceiling: float) -> np.ndarray:
+def _limited(signal: np.ndarray, peaks: np.ndarray, held: np.ndarray, gain: float,
+             ceiling: float) -> np.ndarray:
     """`signal` raised by `gain` dB through a look-ahead limiter: the gain each peak allows,
     held around the peak (minimum filter), then smoothed over no more than that hold, so that
     it stays at or below what every sample allows; turned down around its peaks, never
-    clipped. True peaks scale with the signal, so `peaks` is measured once for all gains."""
+    clipped. True peaks scale with the signal, so `peaks` is measured once for all gains, and
+    so is `held`, their maximum over the hold (_held): the least gain allowed over the hold
+    is the gain that maximum allows. Computed in place: each pass over a part's 12 million
+    samples costs less than a new array would."""
     level = 10 ** (gain / 20)
-    allowed = np.minimum(1.0, 10 ** (ceiling / 20) / np.maximum(peaks * level, 1e-12))
-    width = 2 * _samples(_LOOKAHEAD) + 1
-    smooth = uniform_filter1d(minimum_filter1d(allowed, width, mode="nearest"), width,
-                              mode="nearest")
-    return signal * level * np.minimum(smooth, allowed)  # `smooth` but for rounding
+    smooth = uniform_filter1d(_allowed(held, level, ceiling), _HOLD, mode="nearest")
+    np.minimum(smooth, _allowed(peaks, level, ceiling), out=smooth)  # `smooth` but for rounding
+    limited = signal * level
+    limited *= smooth
+    return limited
+
+
+def _allowed(peaks: np.ndarray, level: float, ceiling: float) -> np.ndarray:
+    """The gain under which each of `peaks`, raised by `level`, stays at `ceiling` dBTP."""
+    allowed = np.multiply(peaks, level)
+    np.maximum(allowed, 1e-12, out=allowed)
+    np.divide(10 ** (ceiling / 20), allowed, out=allowed)
+    return np.minimum(allowed, 1.0, out=allowed)
+
+
+_HOLD = 2 * _samples(_LOOKAHEAD) + 1  # samples
+
+
+def _held(peaks: np.ndarray) -> np.ndarray:
+    return maximum_filter1d(peaks, _HOLD, mode="nearest")
 
 
 def encode(signal: np.ndarray, out: Path) -> None:
