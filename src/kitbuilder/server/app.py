@@ -39,6 +39,7 @@ from kitbuilder.server.logs import AccessLog, log
 from kitbuilder.server.page import KitPage
 from kitbuilder.server.security import (
     BodyLimit,
+    ErrorPages,
     RateLimiter,
     SecurityHeaders,
     UsedTokens,
@@ -228,9 +229,12 @@ class RequestServer:
 
     async def not_found(self, _request: Request, _exc: Exception) -> Response:
         """The site's own 404 page when it has one."""
+        return HTMLResponse(self.site_page(), 404)
+
+    def site_page(self) -> str:
+        """The site's 404 page: also the page of the errors Starlette answers in bare text."""
         page = self.settings.site_dir / "404.html"
-        text = page.read_text(encoding="utf-8") if page.is_file() else "Page introuvable"
-        return HTMLResponse(text, 404)
+        return page.read_text(encoding="utf-8") if page.is_file() else "Page introuvable"
 
     async def form_redirect(self, request: Request) -> Response:
         return self.redirect(request, f"#{f.ANCHOR}")
@@ -306,6 +310,7 @@ def create_app(settings: Settings, tokens: Tokens | None = None) -> Starlette:
     middleware = [
         Middleware(AccessLog),
         Middleware(SecurityHeaders),
+        Middleware(ErrorPages, page=server.site_page),
         Middleware(BodyLimit, limit=settings.max_body, error_page=server.error_page),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=server.lifespan,

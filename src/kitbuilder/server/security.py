@@ -94,6 +94,47 @@ class SecurityHeaders:
         await self.app(scope, receive, wrapped)
 
 
+# --- Error pages ----------------------------------------------------------------------------
+
+
+class ErrorPages:
+    """Our page, not Starlette's bare text, for the errors no handler of ours writes: a method
+    an address does not take (405: PUT, DELETE, a POST to a page), a malformed or unsatisfiable
+    Range header on a file (400, 416). The status and its headers (Allow, Content-Range) stay;
+    the body becomes the site's page given by `page`."""
+
+    def __init__(self, app: ASGIApp, page: Callable[[], str]) -> None:
+        self.app = app
+        self.page = page
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        replaced = False
+
+        async def wrapped(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if message["status"] >= 400 and not headers.get("content-type", "").startswith(
+                        "text/html"):
+                    replaced = True
+                    body = self.page().encode("utf-8")
+                    headers["content-type"] = "text/html; charset=utf-8"
+                    headers["content-length"] = str(len(body))
+                    if message["status"] == 405 and "allow" not in headers:
+                        headers["allow"] = "GET, HEAD"  # static files take nothing else
+                    await send(message)
+                    await send({"type": "http.response.body",
+                                "body": b"" if scope["method"] == "HEAD" else body})
+                    return
+            if not replaced:
+                await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
 # --- Body size ------------------------------------------------------------------------------
 
 _DRAIN = 1024 * 1024  # the most an oversized request is read for, to answer it cleanly
