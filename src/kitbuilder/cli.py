@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import shutil
 import sys
 import tempfile
@@ -71,14 +73,21 @@ def publish(result: BuildResult, out: Path) -> None:
         (staging / layout.FILES).mkdir()
         for output in result.files:
             shutil.copyfile(output.path, staging / layout.FILES / output.name)
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}-old")
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-        staging.rename(out)
-        if old:
-            shutil.rmtree(old)
+        # Another build may publish to the same folder at the same moment: each moves what
+        # it finds aside into a folder of its own, and tries again if the other one's folder
+        # took the place in between. The last to finish wins; neither fails.
+        while True:
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
+            try:
+                with contextlib.suppress(FileNotFoundError):
+                    out.rename(old / out.name)
+                staging.rename(out)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
+            finally:
+                shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
