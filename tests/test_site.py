@@ -120,6 +120,13 @@ def test_kit_pages_fill_the_nav_in_the_manifest_order(project: Path) -> None:
     assert order == sorted(order)
 
 
+def test_this_repository_builds_with_its_config_named_relatively(built_site: Path,
+                                                                 tmp_path: Path) -> None:
+    run = mkdocs(ROOT, "-f", "mkdocs.yml", "--site-dir", str(tmp_path / "site"))
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "site" / "kit" / "guide" / "index.html").is_file()
+
+
 def test_a_page_missing_from_the_nav_fails_the_strict_build(project: Path) -> None:
     config = project / "mkdocs.yml"
     config.write_text(config.read_text() + "nav:\n  - index.md\n  - kit/index.md\n")

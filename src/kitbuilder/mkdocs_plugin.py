@@ -70,7 +70,7 @@ class KitPlugin(BasePlugin[KitConfig]):
         self.serving = command == "serve"
 
     def _path(self, config: MkDocsConfig, value: str) -> Path:
-        return Path(config.config_file_path).parent / value
+        return Path(config.config_file_path).resolve().parent / value
 
     # Runs before MkDocs empties site/, so that a mistake in the sources leaves the last good
     # site in place; and before the nav is read, so that the kit can fill its entry (« kit/ »).

@@ -38,7 +38,7 @@ class SitePlugin(BasePlugin[SiteConfig]):
         self.root = Path.cwd()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
-        self.root = Path(config.config_file_path).parent
+        self.root = Path(config.config_file_path).resolve().parent
         self.data = _or_stop(lambda: load_site_data(self.root / self.config.data_dir, self.root))
         self.values = site_pages.context(self.data, datetime.now())
         return config
