@@ -121,3 +121,13 @@ def test_check_lists_every_problem_and_fails(tmp_path: Path, capsys) -> None:
 def test_check_accepts_the_fixture(kit_dir: Path, capsys) -> None:
     assert cli.main(["--kit", str(kit_dir), "check"]) == 0
     assert "OK" in capsys.readouterr().out
+
+
+def test_a_blank_word_in_the_lexicon_is_named_with_its_line(tmp_path: Path) -> None:
+    files = {**FILES, "kit.yml": FILES["kit.yml"] + "lexicon: prononciation.yml\n",
+             "prononciation.yml": "Ehpad: é-pade\n\"\": rien\n"}
+    with pytest.raises(KitError) as caught:
+        load_kit(write_kit(tmp_path, files))
+    assert [(str(p.file), p.line) for p in caught.value.problems] == [
+        ("kit/prononciation.yml", 2)], str(caught.value)
+    assert "mot vide" in str(caught.value)

@@ -181,6 +181,10 @@ def _read_sheet(path: Path, shown: Path) -> Sheet:
 def _read_lexicon(path: Path, shown: Path) -> tuple[tuple[str, str], ...]:
     data, lines = read_yaml(path, shown)
     entries = validate(dict[str, str], data, lines, shown)
+    blank = [Problem(shown, lines.get((key,)), "mot vide : écrivez le mot à prononcer avant "
+                                               "« : »") for key in entries if not key.strip()]
+    if blank:
+        raise KitError(blank)
     # Longest first, so that « 24 h » is replaced before « h ».
     return tuple(sorted(entries.items(), key=lambda kv: (-len(kv[0]), kv[0])))
 
