@@ -625,3 +625,15 @@ def test_the_server_answers_any_submission_without_an_error(live: Live, fields: 
         answer = client.post("/kit/demande", data=fields)
     assert answer.status_code in (303, 400, 403, 422)
     assert "Traceback" not in answer.text
+
+
+def test_error_pages_say_in_french_what_went_wrong(built_site: Path, tmp_path: Path) -> None:
+    """This repository's site, whose error page marks the words the server changes."""
+    with running(settings_for(built_site, tmp_path)) as url, httpx.Client(base_url=url) as web:
+        missing = web.get("/nulle-part/")
+        refused = web.put("/rendez-vous/", content=b"x")
+    assert missing.status_code == 404 and "<h1 data-kit-error=\"title\">Page introuvable" \
+        in missing.text
+    assert refused.status_code == 405 and "Action impossible ici</h1>" in refused.text
+    assert "Page introuvable" not in refused.text and "Not found" not in refused.text
+    assert 'href="/rendez-vous/"' in refused.text  # the way on, to a person

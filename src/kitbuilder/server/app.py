@@ -58,6 +58,18 @@ PLAYED_IN_PAGES = {".mp3": "audio/mpeg", ".vtt": "text/vtt; charset=utf-8"}
 _REDIRECT_REASONS = {Refusal.MISSING: "absent", Refusal.INVALID: "invalide",
                      Refusal.EXPIRED: "expire"}
 
+# What the error page says (title, text) for each status it is shown with.
+_ERRORS = {
+    404: ("Page introuvable", "Cette adresse ne mène à aucune page du site."),
+    400: ("Demande incomprise", ("Le serveur n’a pas compris cette demande. Revenez à "
+                                 "l’accueil et suivez les liens du site.")),
+    405: ("Action impossible ici", ("Cette adresse se consulte, elle ne reçoit pas de "
+                                    "données. Pour demander le kit, passez par son "
+                                    "formulaire.")),
+    416: ("Partie de fichier introuvable", ("La partie du fichier demandée n’existe pas. "
+                                            "Téléchargez le fichier en entier.")),
+}
+
 
 def _notices(link_days: int) -> dict[str, str]:
     """What the visitor reads above the form, by reason; French, typeset."""
@@ -229,12 +241,21 @@ class RequestServer:
 
     async def not_found(self, _request: Request, _exc: Exception) -> Response:
         """The site's own 404 page when it has one."""
-        return HTMLResponse(self.site_page(), 404)
+        return HTMLResponse(self.site_page(404), 404)
 
-    def site_page(self) -> str:
-        """The site's 404 page: also the page of the errors Starlette answers in bare text."""
+    def site_page(self, status: int = 404) -> str:
+        """The site's error page (404.html), saying what went wrong for `status`: also the
+        page of the errors Starlette answers in bare text."""
         page = self.settings.site_dir / "404.html"
-        return page.read_text(encoding="utf-8") if page.is_file() else "Page introuvable"
+        if not page.is_file():
+            return _ERRORS.get(status, _ERRORS[404])[0]
+        text = page.read_text(encoding="utf-8")
+        if status in _ERRORS and status != 404:
+            for role, words in zip(("title", "text"), _ERRORS[status]):
+                text = re.sub(rf'(<[a-z0-9]+ data-kit-error="{role}">).*?(</[a-z0-9]+>)',
+                              lambda m, words=words: m[1] + words + m[2], text, count=1,
+                              flags=re.DOTALL)
+        return text
 
     async def form_redirect(self, request: Request) -> Response:
         return self.redirect(request, f"#{f.ANCHOR}")

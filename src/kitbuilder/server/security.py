@@ -103,7 +103,7 @@ class ErrorPages:
     Range header on a file (400, 416). The status and its headers (Allow, Content-Range) stay;
     the body becomes the site's page given by `page`."""
 
-    def __init__(self, app: ASGIApp, page: Callable[[], str]) -> None:
+    def __init__(self, app: ASGIApp, page: Callable[[int], str]) -> None:
         self.app = app
         self.page = page
 
@@ -120,7 +120,7 @@ class ErrorPages:
                 if message["status"] >= 400 and not headers.get("content-type", "").startswith(
                         "text/html"):
                     replaced = True
-                    body = self.page().encode("utf-8")
+                    body = self.page(message["status"]).encode("utf-8")
                     headers["content-type"] = "text/html; charset=utf-8"
                     headers["content-length"] = str(len(body))
                     if message["status"] == 405 and "allow" not in headers:
