@@ -34,7 +34,7 @@ class Audit:
 
 def _pages(site: Path) -> list[str]:
     return sorted(str(p.relative_to(site).parent).replace(".", "") + "/"
-                  for p in site.rglob("index.html"))
+                  for p in site.rglob("index.html")) + ["404.html"]
 
 
 @pytest.fixture(scope="session")

@@ -62,10 +62,13 @@ class SitePlugin(BasePlugin[SiteConfig]):
         return _or_stop(lambda: site_pages.render(markdown, self.values, shown))
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
-        # Material's search dialog has no accessible name (axe: aria-dialog-name).
-        return output.replace('data-md-component="search" role="dialog">',
-                              'data-md-component="search" role="dialog" '
-                              'aria-label="Rechercher dans le site">', 1)
+        return _name_search_dialog(output)
+
+    def on_post_template(self, output_content: str, *, template_name: str,
+                         config: MkDocsConfig) -> str | None:
+        # The error page (404.html) is a template, not a page.
+        return _name_search_dialog(output_content) if template_name.endswith(".html") \
+            else output_content
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         # Material's search worker loads this file for `lang: fr`; our addition makes it fold
@@ -80,6 +83,13 @@ class SitePlugin(BasePlugin[SiteConfig]):
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:
         server.watch(str(self.root / self.config.data_dir))
+
+
+def _name_search_dialog(html: str) -> str:
+    """Material's search dialog has no accessible name (axe: aria-dialog-name)."""
+    return html.replace('data-md-component="search" role="dialog">',
+                        'data-md-component="search" role="dialog" '
+                        'aria-label="Rechercher dans le site">', 1)
 
 
 def _typeset_titles(item) -> None:
