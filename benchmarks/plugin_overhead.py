@@ -5,9 +5,9 @@ the `kit` plugin on, against the same site with it off, timed side by side in on
     .venv/bin/python benchmarks/plugin_overhead.py -r 11 --cache .cache/kitbuilder
 
 Both sites are built from copies of mkdocs.yml in a temporary folder beside a copy of docs/,
-kit/ and audio/ (the site plugin wants its data under the folder of mkdocs.yml). The copy without the kit
-drops the `kit` plugin and the « kit/ » nav entry; the `association` plugin stays. The kit's
-cache is a temporary one, filled by an untimed build first (a clean build, about 20 s), unless
+kit/, audio/ and overrides/ (the site plugin wants its data under the folder of mkdocs.yml).
+The copy without the kit drops the `kit` plugin and the « kit/ » nav entry; the `association`
+plugin stays. The kit's cache is a temporary one, filled by an untimed build first (a clean build, about 20 s), unless
 `--cache` names one. Each round then runs `mkdocs build` once with the kit and once without,
 in alternating order, as the whole command a person runs (Python start-up and imports
 included). Prints every time, the medians and their ratio; the target is a ratio <= 1.10.
@@ -35,7 +35,7 @@ MAX_ROUNDS = 25
 
 def configs(folder: Path, cache: Path) -> tuple[Path, Path]:
     """mkdocs.yml with the kit (its cache in `cache`) and without it, written in `folder`."""
-    for name in ("docs", "kit", "audio"):
+    for name in ("docs", "kit", "audio", "overrides"):
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, folder / name)
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))

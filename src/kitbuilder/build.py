@@ -93,9 +93,10 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
                            tuple((f.name, f.description) for f in files)
                            + ((offline.START, OFFLINE_README),))
     folder = kit.bundle.removesuffix(".zip")
-    texts = offline.offline_pages(kit, site_pages)
-    files.append(_run(cache, _Job(kit.bundle, "Tout le kit", bundle.bundle,
-                                  (folder, members, readme, texts), bundle.VERSION), ""))
+    sources = tuple(sorted(site_pages.items()))
+    files.append(_run(cache, _Job(kit.bundle, "Tout le kit", offline.bundle_with_pages,
+                                  (folder, members, readme, kit, sources),
+                                  f"{bundle.VERSION}.{offline.VERSION}"), ""))
     pending = tuple(job.name for jobs, go in zip(story_jobs, now) if not go for job in jobs)
     return BuildResult(kit, site_pages, tuple(files),
                        tuple(audio.narration(plan) for plan in plans), pending)

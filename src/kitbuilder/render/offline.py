@@ -7,14 +7,16 @@ import html
 import posixpath
 import re
 from importlib.resources import files as resources
+from pathlib import Path
 
 import markdown
 
 from kitbuilder import layout
 from kitbuilder.model import Kit
-from kitbuilder.render import pages
+from kitbuilder.render import bundle, pages
 from kitbuilder.typography import NBSP
 
+VERSION = "1"  # change it when the offline pages change for the same sources
 FOLDER = "pages"  # in the zip, beside the Word files
 START = "ouvrir-le-kit.html"  # in the zip's top folder: the way in
 ASSETS = ("kit.css", "kit-audio.css", "kit-audio.js", "print.js")
@@ -66,6 +68,13 @@ def offline_pages(kit: Kit, site_pages: dict[str, str]) -> tuple[tuple[str, str]
             for name in ASSETS]
     out.append((START, _start(kit)))
     return tuple(out)
+
+
+def bundle_with_pages(folder: str, members: tuple[tuple[str, Path], ...], readme_text: str,
+                      kit: Kit, site_pages: tuple[tuple[str, str], ...], out: Path) -> None:
+    """The zip, with the offline pages made from the site's pages. Made here, inside the
+    cached job, so that a build with nothing changed never converts them."""
+    bundle.bundle(folder, members, readme_text, offline_pages(kit, dict(site_pages)), out)
 
 
 def _index(kit: Kit, names: dict[str, str]) -> str:
