@@ -91,7 +91,7 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
     members = tuple((f.name, f.path) for f in files)
     readme = bundle.readme(kit.title, kit.subtitle, kit.publisher,
                            tuple((f.name, f.description) for f in files)
-                           + ((offline.START, OFFLINE_README),))
+                           + ((offline.START, offline.START_DESCRIPTION),))
     folder = kit.bundle.removesuffix(".zip")
     sources = tuple(sorted(site_pages.items()))
     files.append(_run(cache, _Job(kit.bundle, "Tout le kit", offline.bundle_with_pages,
@@ -100,10 +100,6 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
     pending = tuple(job.name for jobs, go in zip(story_jobs, now) if not go for job in jobs)
     return BuildResult(kit, site_pages, tuple(files),
                        tuple(audio.narration(plan) for plan in plans), pending)
-
-
-OFFLINE_README = (f"les pages du kit à lire dans un navigateur, sans connexion (dossier "
-                  f"{offline.FOLDER})")
 
 
 def _pages(kit: Kit, files: list[OutputFile]) -> dict[str, str]:

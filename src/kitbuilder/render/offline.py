@@ -19,7 +19,14 @@ from kitbuilder.typography import NBSP
 VERSION = "1"  # change it when the offline pages change for the same sources
 FOLDER = "pages"  # in the zip, beside the Word files
 START = "ouvrir-le-kit.html"  # in the zip's top folder: the way in
+# What LISEZMOI.txt says of START.
+START_DESCRIPTION = ("les pages du kit à lire dans un navigateur, sans connexion (dossier "
+                     f"{FOLDER})")
 ASSETS = ("kit.css", "kit-audio.css", "kit-audio.js", "print.js")
+_HEAD_ASSETS = "".join(f'<link rel="stylesheet" href="{name}">' for name in ASSETS
+                       if name.endswith(".css"))
+_BODY_ASSETS = "".join(f'<script src="{name}"></script>' for name in ASSETS
+                       if name.endswith(".js"))
 _LINK = re.compile(r'(?P<attr>href|src)="(?P<url>[^"]*)"')
 _EXTENSIONS = ["kitbuilder.markdown_typography", "toc", "tables", "attr_list"]
 
@@ -108,17 +115,13 @@ def _page(kit: Kit, path: str, source: str, names: dict[str, str]) -> str:
     heading = re.sub(r"<[^>]+>", "", title[1]) if title else kit.title
     back = ("" if path == "index.md" else
             '<a href="index.html">Sommaire du kit</a> · ')
-    scripts = "".join(f'<script src="{name}"></script>' for name in ASSETS
-                      if name.endswith(".js"))
-    styles = "".join(f'<link rel="stylesheet" href="{name}">' for name in ASSETS
-                     if name.endswith(".css"))
     return (f'<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{heading} — {html.escape(kit.title)}</title>\n{styles}\n"
+            f"<title>{heading} — {html.escape(kit.title)}</title>\n{_HEAD_ASSETS}\n"
             f"<style>{_STYLE}</style>\n</head>\n<body>\n"
             f'<header>{back}<span>{html.escape(kit.title)}{NBSP}— copie hors ligne</span>'
             f"</header>\n<main class=\"md-typeset\">\n{body}\n</main>\n"
-            f"<footer>{html.escape(kit.publisher)}</footer>\n{scripts}\n</body>\n</html>\n")
+            f"<footer>{html.escape(kit.publisher)}</footer>\n{_BODY_ASSETS}\n</body>\n</html>\n")
 
 
 def _relink(path: str, url: str, names: dict[str, str]) -> str:
