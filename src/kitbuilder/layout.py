@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from kitbuilder.model import Sheet, StoryPart
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the plugin imports this on every build: not the model, for speed
+    from kitbuilder.model import Sheet, StoryPart
 
 FILES = "fichiers"  # downloadable files, beside the kit's pages
 GUIDE_DOCX = "guide-de-demarrage.docx"

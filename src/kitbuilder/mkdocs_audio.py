@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import get_plugin_logger
@@ -16,9 +17,11 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from kitbuilder.build import BuildResult
 from kitbuilder.errors import KitError
 from kitbuilder.typography import typeset
+
+if TYPE_CHECKING:  # imported on every build: the build machinery only when it runs
+    from kitbuilder.build import BuildResult
 
 log = get_plugin_logger("kitbuilder.mkdocs_plugin")
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kitbuilder import layout
-from kitbuilder.model import Kit
+
+if TYPE_CHECKING:
+    from kitbuilder.model import Kit
 
 
 def kit_nav(kit: Kit, base: str) -> list[Any]:

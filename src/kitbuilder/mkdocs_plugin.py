@@ -1,4 +1,9 @@
-"""The MkDocs face: builds the kit and adds its pages and files to the site."""
+"""The MkDocs face: builds the kit and adds its pages and files to the site.
+
+A rebuild with nothing changed takes what the last build added from a snapshot
+(kitbuilder.mkdocs_snapshot); the modules that load and build the kit are imported only when
+the kit has to be built.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +21,11 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from kitbuilder import layout
-from kitbuilder.build import BuildResult, build_kit
+from kitbuilder import mkdocs_snapshot
 from kitbuilder.errors import KitError
 from kitbuilder.mkdocs_audio import BackgroundAudio, resolve_media
-from kitbuilder.mkdocs_nav import expand, kit_nav
-from kitbuilder.render.form import FormSettings
-from kitbuilder.render.pages import index
-from kitbuilder.render.speech import SpeechConfig
+from kitbuilder.mkdocs_nav import expand
+from kitbuilder.mkdocs_snapshot import Snapshot
 from kitbuilder.typography import typeset
 
 log = get_plugin_logger(__name__)
@@ -60,7 +62,7 @@ class KitConfig(base.Config):
 
 class KitPlugin(BasePlugin[KitConfig]):
     def __init__(self) -> None:
-        self.result: BuildResult | None = None
+        self.added: Snapshot | None = None
         self.serving = False
         self.audio = BackgroundAudio()
 
@@ -85,44 +87,75 @@ class KitPlugin(BasePlugin[KitConfig]):
         if "attr_list" not in config.markdown_extensions:  # the kit's pages use { .class }
             config.markdown_extensions.append("attr_list")
         voice = self.config.piper_voice
+        cache = self._path(config, self.config.cache_dir)
+        key = mkdocs_snapshot.fingerprint(
+            dict(self.config), self._path(config, self.config.kit_dir),
+            self._path(config, self.config.audio_dir),
+            self._path(config, voice) if voice else None, self.config.piper)
+        self.added = mkdocs_snapshot.load(cache, key)
+        if self.added is None:
+            self.added = self._build(config, cache, key)
+        else:
+            self._tell(f"kit: nothing changed since the last build, {len(self.added.files)} "
+                       "files reused from the cache", self.added, pending=False)
+        if config.nav:
+            config.nav = expand(config.nav, f"{self.config.url.strip('/')}/", self.added.nav)
+        return config
+
+    def _tell(self, summary: str, added: Snapshot, *, pending: bool) -> None:
+        log.info(summary)
+        for line in added.narration:
+            log.info(line)
+        if self.serving and not pending:
+            log.info(typeset("audio : tout vient du cache, rien à refaire"))
+
+    def _build(self, config: MkDocsConfig, cache: Path, key: str) -> Snapshot:
+        """Build the kit (audio under `mkdocs serve` in the background); what it adds, kept
+        under `key` when it is complete."""
+        from kitbuilder import layout
+        from kitbuilder.build import build_kit
+        from kitbuilder.mkdocs_nav import kit_nav
+        from kitbuilder.render.form import FormSettings
+        from kitbuilder.render.pages import index
+        from kitbuilder.render.speech import SpeechConfig
+
+        voice = self.config.piper_voice
         build = functools.partial(
             build_kit, self._path(config, self.config.kit_dir),
-            self._path(config, self.config.cache_dir),
-            audio_dir=self._path(config, self.config.audio_dir),
+            cache, audio_dir=self._path(config, self.config.audio_dir),
             speech=SpeechConfig(self._path(config, voice) if voice else None, self.config.piper),
             progress=log.info)
         try:
             # Under `mkdocs serve`, audio not in the cache yet is made in the background.
-            self.result = build(wait_for_audio=not self.serving)
+            result = build(wait_for_audio=not self.serving)
         except KitError as exc:
             for problem in exc.problems:
                 log.error(str(problem))
             raise PluginError(f"the kit has {len(exc.problems)} problem(s); see above") from None
-        log.info(self.result.summary())
-        for line in self.result.narration:
-            log.info(line)
-        if self.result.audio_pending:
-            self.audio.make(build, self.result.audio_pending)
-        elif self.serving:
-            log.info(typeset("audio : tout vient du cache, rien à refaire"))
-        if config.nav:
-            base = self.config.url.strip("/")
-            config.nav = expand(config.nav, f"{base}/", kit_nav(self.result.kit, base))
-        return config
+        base = self.config.url.strip("/")
+        # The kit page as this site offers the kit: through our form, or openly.
+        offer = FormSettings("../" * len(base.split("/")) + self.config.privacy_url,
+                             self.config.form_url)
+        pages = {**result.pages, "index.md": index(result.kit, offer)}
+        added = Snapshot({f"{base}/{path}": markdown for path, markdown in pages.items()},
+                         kit_nav(result.kit, base),
+                         [(f"{base}/{layout.FILES}/{output.name}", str(output.path))
+                          for output in result.files],
+                         list(result.narration))
+        self._tell(result.summary(), added, pending=bool(result.audio_pending))
+        if result.audio_pending:
+            self.audio.make(build, result.audio_pending)
+        else:
+            mkdocs_snapshot.save(cache, key, added)
+        return added
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
-        if not self.config.enabled or self.result is None:
+        if not self.config.enabled or self.added is None:
             return files
-        base_url = self.config.url.strip("/")
-        # The kit page as this site offers the kit: through our form, or openly.
-        offer = FormSettings("../" * len(base_url.split("/")) + self.config.privacy_url,
-                             self.config.form_url)
-        pages = {**self.result.pages, "index.md": index(self.result.kit, offer)}
-        for path, markdown in pages.items():
-            files.append(File.generated(config, f"{base_url}/{path}", content=markdown))
-        for output in self.result.files:
-            files.append(File.generated(config, f"{base_url}/{layout.FILES}/{output.name}",
-                                        abs_src_path=str(output.path)))
+        for path, markdown in self.added.pages.items():
+            files.append(File.generated(config, path, content=markdown))
+        for path, stored in self.added.files:
+            files.append(File.generated(config, path, abs_src_path=stored))
         for name in (CSS, FORM_CSS, PRINT_JS, AUDIO_CSS, AUDIO_JS):
             source = resources("kitbuilder") / "resources" / Path(name).name
             files.append(File.generated(config, name, abs_src_path=str(source)))
