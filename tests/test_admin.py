@@ -7,16 +7,20 @@ import csv
 import io
 import os
 import re
+import threading
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from test_server import VALID, running, settings_for, site, submit  # noqa: F401 - a fixture
 
 from kitbuilder.cli import main
@@ -59,10 +63,62 @@ def test_the_migrated_schema_is_exactly_the_tables_the_code_uses(tmp_path: Path)
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
         assert connection.execute(text("SELECT version_num FROM alembic_version")).all() \
-            == [("0001",)]
+            == [("0002",)]
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     engine.dispose()
     assert (tmp_path / "fresh.sqlite3").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_database_of_the_first_schema_is_brought_up_to_date_with_its_rows(
+        tmp_path: Path) -> None:
+    """A server deployed before form tokens were kept in the database keeps its requests."""
+    engine = db.connect(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    config = Config()
+    config.set_main_option("script_location", str(db.MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(text(
+            "INSERT INTO kit_requests (created_at, function, establishment_type, department) "
+            "VALUES ('2026-01-02 03:04:05', 'direction', 'ehpad', '44')"))
+    db.migrate(engine)
+    assert [r["department"] for r in db.rows(engine)] == ["44"]
+    _, new = db.store_once(engine, ROWS[1][1], "nonce", timedelta(hours=2))
+    assert new and db.count(engine) == 2
+    engine.dispose()
+
+
+def test_a_form_token_stores_one_request_for_as_long_as_it_lives(database) -> None:
+    _, engine = database
+    first, new = db.store_once(engine, ROWS[1][1], "jeton-a", timedelta(hours=2), NOW)
+    assert new and db.count(engine) == len(ROWS) + 1
+    again, new = db.store_once(engine, ROWS[2][1], "jeton-a", timedelta(hours=2),
+                               NOW + timedelta(minutes=119))
+    assert (again, new) == (first, False) and db.count(engine) == len(ROWS) + 1
+    other, new = db.store_once(engine, ROWS[2][1], "jeton-b", timedelta(hours=2), NOW)
+    assert new and other != first
+    # Past its lifetime the server refuses the token anyway; the database forgets it.
+    late, new = db.store_once(engine, ROWS[2][1], "jeton-a", timedelta(hours=2),
+                              NOW + timedelta(hours=3))
+    assert new and late != first
+    with engine.connect() as connection:
+        nonces = connection.execute(select(db.form_tokens.c.nonce)).scalars().all()
+    assert sorted(nonces) == ["jeton-a"]  # jeton-b and the first jeton-a were past their time
+
+
+def test_one_token_stored_from_many_threads_at_once_makes_one_row(database) -> None:
+    _, engine = database
+    barrier = threading.Barrier(8)
+
+    def store(_: int) -> tuple[int, bool]:
+        barrier.wait()
+        return db.store_once(engine, ROWS[1][1], "jeton-course", timedelta(hours=2))
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(store, range(8)))
+    assert len({request_id for request_id, _ in results}) == 1
+    assert sum(new for _, new in results) == 1
+    assert db.count(engine) == len(ROWS) + 1
 
 
 def test_export_writes_every_request_oldest_first(database, capsys) -> None:
@@ -132,6 +188,10 @@ def test_purge_deletes_exactly_the_requests_older_than_asked(database, capsys) -
     assert kitbuilder(url, "purge", "--older-than", "30j") == 0
     assert "2 demande(s) effacée(s)" in capsys.readouterr().out
     assert db.count(engine) == 2
+    db.store_once(engine, ROWS[1][1], "jeton", timedelta(hours=2), NOW - timedelta(days=1))
+    assert kitbuilder(url, "purge", "--older-than", "0m") == 0
+    with engine.connect() as connection:  # the token went with its request
+        assert connection.execute(select(db.form_tokens.c.nonce)).all() == []
 
 
 @pytest.mark.parametrize("age", ["36", "trois ans", "-3m", "36 semaines"])
@@ -176,6 +236,7 @@ def test_another_database_through_its_url(tmp_path: Path, site: Path) -> None:  
     db.migrate(engine)
     with engine.begin() as connection:
         connection.execute(db.requests.delete())
+        connection.execute(db.form_tokens.delete())
         assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
     with running(replace(settings_for(site, tmp_path), database_url=url)) as base:
         with httpx.Client(base_url=base) as client:

@@ -22,7 +22,7 @@ from datetime import timedelta
 from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import pytest
@@ -200,6 +200,23 @@ def test_a_valid_request_is_stored_once_and_its_links_download_the_kit(live: Liv
     columns = {c["name"] for c in inspect(live.engine).get_columns("kit_requests")}
     assert columns == {"id", "created_at", "function", "establishment_type", "department",
                        "establishment", "email"}
+
+
+def test_a_form_sent_again_after_a_restart_stores_nothing_more(site: Path,
+                                                               tmp_path: Path) -> None:
+    settings = settings_for(site, tmp_path)
+    answers, token = [], None
+    for _ in range(2):  # the server stopped and started again between the two
+        with running(settings) as url, httpx.Client(base_url=url, timeout=10) as client:
+            token = token or form_token(client.get("/kit/").text)
+            answers.append(submit(client, VALID, token))
+    assert [answer.status_code for answer in answers] == [303, 303]
+    tokens = old_tokens(0)
+    ids = [tokens.check_download(parse_qs(urlsplit(answer.headers["location"]).query)
+                                 ["jeton"][0]).value for answer in answers]
+    engine = db.connect(settings.database_url)
+    assert db.count(engine) == 1 and ids == [1, 1]  # the second leads to the first's files
+    engine.dispose()
 
 
 def test_no_address_is_kept_with_the_request(live: Live) -> None:

@@ -42,7 +42,6 @@ from kitbuilder.server.security import (
     ErrorPages,
     RateLimiter,
     SecurityHeaders,
-    UsedTokens,
     client_key,
     cross_site,
 )
@@ -126,8 +125,9 @@ class RequestServer:
         self.page = KitPage(kit_dir / "index.html")
         self.files = kit_dir / layout.FILES
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
-        self.used = UsedTokens(settings.form_lifetime.total_seconds())
-        self.storing = asyncio.Lock()  # one store at a time: a token is never used twice
+        # One store at a time in this process: SQLite takes one writer anyway, and waiting
+        # here is cheaper than waiting on its lock. The database keeps each token to one row.
+        self.storing = asyncio.Lock()
         self.notices = _notices(settings.link_lifetime.days)
 
     # --- Pages ----------------------------------------------------------------------------
@@ -205,12 +205,11 @@ class RequestServer:
     async def _store(self, answers: db.Answers, nonce: str) -> int:
         """Store a request once per form token: a form sent twice gives the first one's id."""
         async with self.storing:
-            request_id = self.used.get(nonce)
-            if request_id is None:
-                request_id = await run_in_threadpool(db.store, self.engine, answers)
-                self.used.add(nonce, request_id)
-                log.info("kit request %d stored", request_id)
-            return request_id
+            request_id, new = await run_in_threadpool(
+                db.store_once, self.engine, answers, nonce, self.settings.form_lifetime)
+        if new:
+            log.info("kit request %d stored", request_id)
+        return request_id
 
     async def download(self, request: Request) -> Response:
         token = request.query_params.get(f.TOKEN)

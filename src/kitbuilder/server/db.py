@@ -6,7 +6,7 @@ import calendar
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
     Column,
+    Connection,
     DateTime,
     Engine,
     Integer,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -45,6 +47,17 @@ requests = Table(
     Column("department", String(3), nullable=False),
     Column("establishment", String(150)),
     Column("email", String(254)),
+)
+
+# The form tokens that stored a request, each with that request, for as long as a form token
+# lives: the same form sent again (a double click, a resubmission), even after a restart,
+# leads to the request it stored instead of a second row. The nonce is random: no one's data.
+form_tokens = Table(
+    "kit_form_tokens",
+    metadata,
+    Column("nonce", String(32), primary_key=True),
+    Column("request_id", Integer, nullable=False),
+    Column("used_at", DateTime(), nullable=False, index=True),
 )
 
 
@@ -115,11 +128,45 @@ def months_before(moment: datetime, months: int) -> datetime:
 def store(engine: Engine, answers: Answers, now: datetime | None = None) -> int:
     """Insert one request; return its id."""
     with engine.begin() as connection:
-        result = connection.execute(insert(requests).values(
-            created_at=now or utcnow(), function=answers.function,
-            establishment_type=answers.establishment_type, department=answers.department,
-            establishment=answers.establishment, email=answers.email))
-        return int(result.inserted_primary_key[0])
+        return _insert(connection, answers, now or utcnow())
+
+
+def store_once(engine: Engine, answers: Answers, nonce: str, token_lifetime: timedelta,
+               now: datetime | None = None) -> tuple[int, bool]:
+    """Insert one request for the form token `nonce`, unless that token stored one already:
+    return the request's id and whether it is new. Tokens past `token_lifetime` are forgotten.
+
+    The request and its token go in one transaction. Two stores of one token at once (two
+    processes, say) cannot both win: the second one's token row breaks the primary key, its
+    transaction is rolled back, request included, and it returns the first one's request.
+    """
+    now = now or utcnow()
+    try:
+        return _store_once(engine, answers, nonce, now - token_lifetime, now)
+    except IntegrityError:  # another store of this token won the race: give its request
+        return _store_once(engine, answers, nonce, now - token_lifetime, now)
+
+
+def _store_once(engine: Engine, answers: Answers, nonce: str, forget_before: datetime,
+                now: datetime) -> tuple[int, bool]:
+    with engine.begin() as connection:
+        connection.execute(delete(form_tokens).where(form_tokens.c.used_at < forget_before))
+        earlier = connection.execute(select(form_tokens.c.request_id).where(
+            form_tokens.c.nonce == nonce)).scalar_one_or_none()
+        if earlier is not None:
+            return int(earlier), False
+        request_id = _insert(connection, answers, now)
+        connection.execute(insert(form_tokens).values(nonce=nonce, request_id=request_id,
+                                                      used_at=now))
+        return request_id, True
+
+
+def _insert(connection: Connection, answers: Answers, now: datetime) -> int:
+    result = connection.execute(insert(requests).values(
+        created_at=now, function=answers.function,
+        establishment_type=answers.establishment_type, department=answers.department,
+        establishment=answers.establishment, email=answers.email))
+    return int(result.inserted_primary_key[0])
 
 
 def count(engine: Engine) -> int:
@@ -136,7 +183,9 @@ def rows(engine: Engine) -> Iterator[dict[str, Any]]:
 
 
 def purge(engine: Engine, before: datetime) -> int:
-    """Delete the requests made before `before` (UTC); return how many were deleted."""
+    """Delete the requests made before `before` (UTC), and the form tokens that stored them;
+    return how many requests were deleted."""
     with engine.begin() as connection:
+        connection.execute(delete(form_tokens).where(form_tokens.c.used_at < before))
         return int(connection.execute(
             delete(requests).where(requests.c.created_at < before)).rowcount)

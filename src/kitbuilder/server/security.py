@@ -1,5 +1,5 @@
 """Protections around the app: security headers with a hashed-script CSP, a body size limit,
-a per-address rate limit and a memory of used form tokens (both in memory, bounded)."""
+a per-address rate limit (in memory, bounded), and the test for cross-site posts."""
 
 from __future__ import annotations
 
@@ -251,33 +251,6 @@ class RateLimiter:
 
     def __len__(self) -> int:
         return len(self._hits)
-
-
-class UsedTokens:
-    """Form tokens already used, with the request each one stored, for as long as they live.
-
-    A form sent twice (double click, resubmission) leads to the first request's download
-    page instead of storing a second row.
-    """
-
-    def __init__(self, lifetime: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.lifetime = lifetime
-        self.clock = clock
-        self._used: OrderedDict[str, tuple[float, int]] = OrderedDict()
-
-    def get(self, nonce: str) -> int | None:
-        self._expire()
-        entry = self._used.get(nonce)
-        return entry[1] if entry else None
-
-    def add(self, nonce: str, request_id: int) -> None:
-        self._expire()
-        self._used[nonce] = (self.clock(), request_id)
-
-    def _expire(self) -> None:
-        limit = self.clock() - self.lifetime
-        while self._used and next(iter(self._used.values()))[0] < limit:
-            self._used.popitem(last=False)
 
 
 def cross_site(headers: Headers) -> bool:
