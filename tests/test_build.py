@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,10 +14,11 @@ import pytest
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Cm
-from fixture_kit import FILES, write_kit
 
+from fixture_kit import FILES, write_kit
 from kitbuilder import cli
 from kitbuilder.build import BuildResult, build_kit
+from kitbuilder.cache import Cache
 
 
 @pytest.fixture
@@ -194,11 +197,67 @@ def test_changing_one_sheet_regenerates_that_sheet_and_the_zip_only(tmp_path: Pa
     assert again.generated == ["fiche-suivi.docx", "kit-test.zip"]
 
 
+def _age(path: Path, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_the_cache_forgets_what_no_build_used_for_a_week(tmp_path: Path) -> None:
+    progress: list[str] = []
+    first = build_kit(write_kit(tmp_path), tmp_path / "cache")
+    entries = sorted(p for p in (tmp_path / "cache").glob("??/*") if p.is_dir())
+    for entry in entries:
+        _age(entry, 8 * 86400)
+    left = tmp_path / "cache" / "ab" / ".tmp-killed"  # a killed build's staging, an hour old
+    left.mkdir(parents=True)
+    _age(left, 3700)
+    running = tmp_path / "cache" / "ab" / ".tmp-running"  # another build's, just begun
+    running.mkdir()
+    changed = {**FILES, "fiches/suivi.yml": FILES["fiches/suivi.yml"].replace("rows: 6",
+                                                                              "rows: 8")}
+    again = build_kit(write_kit(tmp_path, changed), tmp_path / "cache",
+                      progress=progress.append)
+    assert again.generated == ["fiche-suivi.docx", "kit-test.zip"]
+    old = {f.name: f.path for f in first.files}
+    # What this build reused is kept, and marked as used; what it replaced is gone.
+    assert all(f.path.is_file() for f in again.files)
+    assert not old["fiche-suivi.docx"].exists() and not old["kit-test.zip"].exists()
+    assert old["guide-de-demarrage.docx"].is_file()
+    assert not left.exists() and running.is_dir()
+    assert any("fichiers que plus rien n’utilisait depuis 7 jours effacés" in line
+               for line in progress), progress
+    assert build_kit(write_kit(tmp_path, changed), tmp_path / "cache").generated == []
+
+
+def test_a_fresh_cache_entry_or_one_in_use_is_never_pruned(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    made, _ = cache.get_or_make("a" * 64, "x.txt", lambda out: out.write_text("x"))
+    assert cache.prune() == (0, 0)
+    _age(made.parent, 8 * 86400)
+    _, reused = cache.get_or_make("a" * 64, "x.txt", lambda out: out.write_text("y"))
+    assert reused and cache.prune() == (0, 0)  # using it made it recent
+    _age(made.parent, 8 * 86400)
+    snapshot = tmp_path / ".tmp-x.json"  # a snapshot half-saved by a killed build
+    snapshot.write_text("{")
+    _age(snapshot, 3700)
+    kept = tmp_path / "site-snapshot.json"
+    kept.write_text("{}")
+    _age(kept, 30 * 86400)
+    assert cache.prune() == (1, 1 + 1) and not made.exists()
+    assert not snapshot.exists() and kept.exists()
+
+
 def test_cli_build_writes_pages_and_files(kit_dir: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
     args = ["--kit", str(kit_dir), "build", "--out", str(out), "--cache", str(tmp_path / "c")]
     assert cli.main(args) == 0
     assert (out / "fichiers" / "kit-test.zip").is_file()
     assert (out / "recit" / "matin.md").read_text().startswith("# Le matin")
+    killed = tmp_path / ".out-x1y2"  # a build killed while publishing, an hour ago
+    killed.mkdir()
+    _age(killed, 3700)
+    running = tmp_path / ".out-old-z3"  # another build publishing right now
+    running.mkdir()
     assert cli.main(args) == 0
     assert "nothing changed" in capsys.readouterr().out
+    assert not killed.exists() and running.exists()

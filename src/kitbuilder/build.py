@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from kitbuilder import layout
-from kitbuilder.cache import Cache, digest, file_digest
+from kitbuilder.cache import UNUSED, Cache, digest, file_digest
 from kitbuilder.model import Kit
 from kitbuilder.recordings import find_recordings
 from kitbuilder.render import audio, bundle, docx, offline, pages
 from kitbuilder.render.speech import SpeechConfig, find_engine
 from kitbuilder.sources import load_kit
+from kitbuilder.typography import typeset
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,11 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
                                   (folder, members, readme, kit, sources),
                                   f"{bundle.VERSION}.{offline.VERSION}"), ""))
     pending = tuple(job.name for jobs, go in zip(story_jobs, now) if not go for job in jobs)
+    deleted, freed = cache.prune()
+    if deleted:
+        tools["progress"](typeset(f"cache : {deleted} fichiers que plus rien n'utilisait depuis "
+                                  f"{UNUSED // 86400} jours effacés, {freed / 1e6:.0f} Mo "
+                                  "libérés"))
     return BuildResult(kit, site_pages, tuple(files),
                        tuple(audio.narration(plan) for plan in plans), pending)
 

@@ -8,10 +8,12 @@ import errno
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from kitbuilder import layout
 from kitbuilder.build import BuildResult, build_kit
+from kitbuilder.cache import ABANDONED
 from kitbuilder.errors import KitError
 from kitbuilder.render.speech import SpeechConfig
 from kitbuilder.server import commands as server_commands
@@ -90,6 +92,12 @@ def publish(result: BuildResult, out: Path) -> None:
                 shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    # What a build killed while publishing left beside `out` (its staging, or the old copy).
+    for leftover in out.parent.iterdir():
+        if leftover.name.startswith(f".{out.name}-"):
+            with contextlib.suppress(OSError):
+                if time.time() - leftover.stat().st_mtime > ABANDONED:
+                    shutil.rmtree(leftover)
 
 
 if __name__ == "__main__":
