@@ -138,7 +138,10 @@ def check(live: Live, method: str, answer: Answer | None, *, http_valid: bool) -
         assert location.startswith(("/", f"http://{live.host}:{live.port}/")), location
         assert not location.startswith("//"), location
     if answer.status >= 400:
-        if not http_valid and answer.status == 400 and answer.body == PROTOCOL_REFUSAL:
+        # uvicorn's own refusal, before the app sees anything. To a HEAD it understood, it
+        # sends no body, as HEAD answers have none.
+        refusals = (PROTOCOL_REFUSAL, b"") if method == "HEAD" else (PROTOCOL_REFUSAL,)
+        if not http_valid and answer.status == 400 and answer.body in refusals:
             return "refused by the HTTP parser"
         # Our page: the site's HTML, through our own middleware (its CSP), never bare text.
         assert answer.headers.get("content-type", "").startswith("text/html"), answer
