@@ -38,7 +38,13 @@ ensure_apt() {
         echo "setup: $package is needed ($*); install it with: apt-get install $package" >&2
         return 1
     fi
-    local sudo=""; [ "$(id -u)" != 0 ] && sudo="sudo"
+    apt_install "$package"
+}
+
+# apt_install PACKAGE: install a Debian package (with sudo when not root).
+apt_install() {
+    local package="$1" sudo=""
+    [ "$(id -u)" != 0 ] && sudo="sudo"
     echo "setup: installing $package (Debian package)"
     if [ -z "${APT_UPDATED:-}" ]; then
         $sudo apt-get update -qq >/dev/null
@@ -46,4 +52,29 @@ ensure_apt() {
     fi
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
         "$package" >/dev/null
+}
+
+# start_postgres: a throwaway PostgreSQL server for this run only (no TCP port: a socket in a
+# temporary folder), stopped and deleted when the script exits; exports
+# KITBUILDER_TEST_DATABASE_URL for the tests that run against it. Installs Debian's server
+# when it is missing. A URL already set names a server of the caller's: it is used instead.
+start_postgres() {
+    [ -n "${KITBUILDER_TEST_DATABASE_URL:-}" ] && return 0
+    local bin as=""
+    bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+    if [ ! -x "$bin/initdb" ]; then
+        apt_install postgresql
+        bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
+    fi
+    PG_DIR="$(mktemp -d)"
+    if [ "$(id -u)" = 0 ]; then  # PostgreSQL refuses to run as root
+        chown postgres "$PG_DIR"
+        as="runuser -u postgres --"
+    fi
+    $as "$bin/initdb" -D "$PG_DIR/data" -A trust -U kit -E UTF8 --no-sync >/dev/null
+    PG_STOP="$as $bin/pg_ctl -D $PG_DIR/data -m immediate stop"
+    trap '$PG_STOP >/dev/null 2>&1 || true; rm -rf "$PG_DIR"' EXIT
+    $as "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
+        -o "-k $PG_DIR -c listen_addresses='' -F" start >/dev/null
+    export KITBUILDER_TEST_DATABASE_URL="postgresql+psycopg://kit@/postgres?host=$PG_DIR"
 }
