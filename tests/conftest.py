@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fixture_kit import write_kit  # noqa: E402
+from fixture_kit import write_kit
 
 ROOT = Path(__file__).resolve().parent.parent
 

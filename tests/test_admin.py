@@ -21,11 +21,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, select, text
-from test_server import VALID, running, settings_for, site, submit  # noqa: F401 - a fixture
 
 from kitbuilder.cli import main
 from kitbuilder.server import db
 from kitbuilder.server.admin import local_time
+from test_server import VALID, running, settings_for, site, submit  # noqa: F401 - a fixture
 
 NOW = db.utcnow().replace(microsecond=0)
 ROWS = [  # (age in days, answers)
@@ -202,7 +202,7 @@ def test_purge_deletes_exactly_the_requests_older_than_asked(database, capsys) -
     url, engine = database
     assert kitbuilder(url, "purge", "--older-than", "36m") == 0
     assert "1 demande(s) effacée(s)" in capsys.readouterr().out
-    assert [r["establishment"] for r in db.rows(engine)][0] == "Résidence Les Tilleuls"
+    assert next(r["establishment"] for r in db.rows(engine)) == "Résidence Les Tilleuls"
     assert kitbuilder(url, "purge", "--older-than", "30j") == 0
     assert "2 demande(s) effacée(s)" in capsys.readouterr().out
     assert db.count(engine) == 2
@@ -256,9 +256,9 @@ def test_another_database_through_its_url(tmp_path: Path, site: Path) -> None:  
         connection.execute(db.requests.delete())
         connection.execute(db.form_tokens.delete())
         assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
-    with running(replace(settings_for(site, tmp_path), database_url=url)) as base:
-        with httpx.Client(base_url=base) as client:
-            assert submit(client, VALID).status_code == 303
+    with running(replace(settings_for(site, tmp_path), database_url=url)) as base, \
+            httpx.Client(base_url=base) as client:
+        assert submit(client, VALID).status_code == 303
     db.store(engine, ROWS[0][1], NOW - timedelta(days=1200))
     assert [r["department"] for r in db.rows(engine)] == ["75", VALID["department"]]
     assert kitbuilder(url, "purge", "--older-than", "36m") == 0

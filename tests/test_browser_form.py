@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
-from test_server import running, settings_for, site  # noqa: F401 - `site` is a fixture
 
 from kitbuilder.server import db
+from test_server import running, settings_for, site  # noqa: F401 - `site` is a fixture
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's; test tools never download a browser
 # Without the background-networking flags Chromium calls Google's hosts at start-up.

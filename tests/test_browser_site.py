@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from axe_playwright_python.sync_playwright import Axe
-from browser import launch, static_server
-from conftest import ROOT
 from playwright.sync_api import sync_playwright
 
+from browser import launch, static_server
+from conftest import ROOT
 
 NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; animation: none !important; }"
 

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT
 from fixture_kit import FILES, write_kit
 
@@ -32,7 +33,8 @@ validation:
 def mkdocs(project: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", *args],
-                          cwd=project, capture_output=True, text=True, env=env, timeout=300)
+                          cwd=project, capture_output=True, text=True, env=env, timeout=300,
+                          check=False)
 
 
 def plain(text: str) -> str:

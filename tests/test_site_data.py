@@ -8,6 +8,7 @@ from pathlib import Path
 
 import icalendar
 import pytest
+
 from test_site import mkdocs, plain
 
 ASSOCIATION = """\

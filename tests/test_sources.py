@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixture_kit import FILES, write_kit
-from test_site import plain
 
+from fixture_kit import FILES, write_kit
 from kitbuilder import cli
 from kitbuilder.errors import KitError
 from kitbuilder.model import BoxField, ListBlock, TableField
 from kitbuilder.sources import load_kit
+from test_site import plain
 
 
 def test_fixture_kit_loads_into_the_model(kit_dir: Path) -> None:

@@ -60,21 +60,26 @@ apt_install() {
 # when it is missing. A URL already set names a server of the caller's: it is used instead.
 start_postgres() {
     [ -n "${KITBUILDER_TEST_DATABASE_URL:-}" ] && return 0
-    local bin as=""
-    bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
-    if [ ! -x "$bin/initdb" ]; then
+    PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+    if [ ! -x "$PG_BIN/initdb" ]; then
         apt_install postgresql
-        bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
+        PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
     fi
     PG_DIR="$(mktemp -d)"
+    PG_AS=""
     if [ "$(id -u)" = 0 ]; then  # PostgreSQL refuses to run as root
         chown postgres "$PG_DIR"
-        as="runuser -u postgres --"
+        PG_AS="runuser -u postgres --"
     fi
-    $as "$bin/initdb" -D "$PG_DIR/data" -A trust -U kit -E UTF8 --no-sync >/dev/null
-    PG_STOP="$as $bin/pg_ctl -D $PG_DIR/data -m immediate stop"
-    trap '$PG_STOP >/dev/null 2>&1 || true; rm -rf "$PG_DIR"' EXIT
-    $as "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
-        -o "-k $PG_DIR -c listen_addresses='' -F" start >/dev/null
+    trap stop_postgres EXIT
+    # From its own folder: the postgres user may not enter the one we are in.
+    (cd "$PG_DIR" && $PG_AS "$PG_BIN/initdb" -D data -A trust -U kit -E UTF8 --no-sync \
+        >/dev/null && $PG_AS "$PG_BIN/pg_ctl" -D data -l log -w \
+        -o "-k $PG_DIR -c listen_addresses='' -F" start >/dev/null)
     export KITBUILDER_TEST_DATABASE_URL="postgresql+psycopg://kit@/postgres?host=$PG_DIR"
+}
+
+stop_postgres() {
+    (cd "$PG_DIR" && $PG_AS "$PG_BIN/pg_ctl" -D data -m immediate stop >/dev/null 2>&1) || true
+    rm -rf "$PG_DIR"
 }

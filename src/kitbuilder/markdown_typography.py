@@ -40,10 +40,10 @@ _INLINE = frozenset({"a", "em", "strong", "span", "b", "i", "abbr", "mark", "sma
 
 
 class FrenchTypographyExtension(Extension):
-    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
+    def extendMarkdown(self, md: Markdown) -> None:
         # After inline parsing (20), before the table of contents reads headings (5).
         md.treeprocessors.register(FrenchTypography(md), "french_typography", 10)
 
 
-def makeExtension(**kwargs) -> FrenchTypographyExtension:  # noqa: N802
+def makeExtension(**kwargs) -> FrenchTypographyExtension:
     return FrenchTypographyExtension(**kwargs)

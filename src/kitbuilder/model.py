@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from annotated_types import Ge, Le, MinLen
 from pydantic import Discriminator
@@ -55,7 +55,7 @@ class TableBlock:
     rows: tuple[tuple[Inline, ...], ...]
 
 
-Block = Union[Heading, Paragraph, ListBlock, TableBlock]
+Block = Heading | Paragraph | ListBlock | TableBlock
 
 
 def plain(spans: Inline) -> str:
@@ -149,7 +149,7 @@ class ChecklistField:
 
 
 # The `kind` key says which of these a field is; the loader reports an unknown kind by name.
-SheetField = Annotated[Union[LinesField, BoxField, TableField, ChecklistField], Discriminator("kind")]
+SheetField = Annotated[LinesField | BoxField | TableField | ChecklistField, Discriminator("kind")]
 FIELD_KINDS = ("lines", "box", "table", "checklist")
 
 

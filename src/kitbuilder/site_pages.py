@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,7 @@ def agenda_ics(events: tuple[Event, ...], host: str, name: str) -> bytes:
     calendar.add("prodid", f"-//{name}//agenda//FR")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"{name} — agenda")
-    stamp = datetime.now(timezone.utc).replace(microsecond=0)
+    stamp = datetime.now(UTC).replace(microsecond=0)
     for event in events:
         item = icalendar.Event()
         uid = hashlib.sha256(f"{event.title}|{event.start.isoformat()}".encode()).hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import types
 import typing
 from pathlib import Path
 from typing import Any, TypeVar
@@ -111,9 +112,7 @@ def _data_loc(loc: Loc, data: Any) -> Loc:
     out: list[Any] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
         elif isinstance(node, dict) and node.get("kind") == part:
             continue  # the tag of a discriminated union, not a key
@@ -195,7 +194,7 @@ def _keys_at(cls: Any, loc: Loc) -> list[str]:
             cls = typing.get_type_hints(cls).get(part)
         elif typing.get_origin(cls) is tuple and isinstance(part, int):
             cls = typing.get_args(cls)[0]
-        elif typing.get_origin(cls) is typing.Union:
+        elif typing.get_origin(cls) in (typing.Union, types.UnionType):  # Union[A, B], A | B
             cls = next((m for m in typing.get_args(cls)
                         if "kind" in getattr(m, "__dataclass_fields__", {})
                         and part in typing.get_args(typing.get_type_hints(m)["kind"])), None)

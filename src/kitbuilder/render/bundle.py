@@ -22,8 +22,8 @@ def readme(title: str, subtitle: str, publisher: str,
     lines = [title, "=" * len(title), "", subtitle, f"Un kit gratuit de {publisher}.", "",
              "Contenu du dossier", "------------------", ""]
     lines += [f"{name.ljust(width)}  {typeset(description)}" for name, description in contents]
-    lines += ["", f"{layout.CHECKSUMS} donne l’empreinte SHA-256 de chaque fichier. Pour "
-              "vérifier qu’aucun fichier n’a été abîmé, depuis ce dossier :",
+    lines += ["", (f"{layout.CHECKSUMS} donne l’empreinte SHA-256 de chaque fichier. Pour "
+              "vérifier qu’aucun fichier n’a été abîmé, depuis ce dossier :"),
               f"    sha256sum -c {layout.CHECKSUMS}", ""]
     return "\r\n".join(lines)  # CRLF so that Windows' Notepad shows the lines
 

@@ -264,8 +264,8 @@ def notice(text: str) -> str:
 def form(state: FormState, privacy_url: str) -> str:
     """The request form, on lines without blank ones so that Markdown keeps it as one block."""
     parts = [
-        f'<form id="kit-request" class="kit-form" method="post" action="{ACTION}#{ANCHOR}" '
-        'novalidate>',
+        (f'<form id="kit-request" class="kit-form" method="post" action="{ACTION}#{ANCHOR}" '
+        'novalidate>'),
         notice(state.notice) if state.notice else "",
         _summary(state),
         f'<input type="hidden" name="{CSRF}" value="{_attr(state.csrf)}">',
@@ -279,12 +279,12 @@ def form(state: FormState, privacy_url: str) -> str:
                hint="Par exemple : nom@exemple.fr"),
         # People never see this field (hidden, skipped by keyboard and screen readers);
         # a robot filling every input reveals itself by typing into it.
-        f'<div class="kit-form__hp" hidden aria-hidden="true"><label for="{_id(HONEYPOT)}">'
+        (f'<div class="kit-form__hp" hidden aria-hidden="true"><label for="{_id(HONEYPOT)}">'
         f'Laissez ce champ vide</label><input type="text" id="{_id(HONEYPOT)}" '
-        f'name="{HONEYPOT}" value="" tabindex="-1" autocomplete="off"></div>',
+        f'name="{HONEYPOT}" value="" tabindex="-1" autocomplete="off"></div>'),
         _consent(privacy_url, state),
-        '<p><button type="submit" class="md-button md-button--primary">'
-        "Recevoir le kit</button></p>",
+        ('<p><button type="submit" class="md-button md-button--primary">'
+        "Recevoir le kit</button></p>"),
         "</form>",
     ]
     return "\n".join(p for p in parts if p)
@@ -326,8 +326,8 @@ def downloads(bundle: KitFile, groups: Sequence[FileGroup], token: str, until: d
     """The thank-you message and every file's link carrying the token, grouped as on the page."""
     parts = [
         '<div id="kit-files" class="kit-files" role="status">',
-        f"<p><strong>{_text('Merci ! Votre demande est enregistrée.')}</strong> "
-        f"{_text(f'Ces liens restent valables jusqu’au {french_date(until)}.')}</p>",
+        (f"<p><strong>{_text('Merci ! Votre demande est enregistrée.')}</strong> "
+        f"{_text(f'Ces liens restent valables jusqu’au {french_date(until)}.')}</p>"),
         f"<p>{_link(bundle, token, 'md-button md-button--primary')}</p>",
     ]
     for title, files in groups:

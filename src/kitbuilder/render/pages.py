@@ -42,13 +42,14 @@ def pages(kit: Kit) -> dict[str, str]:
     return out
 
 
-def index(kit: Kit, offer: form.FormSettings = form.FormSettings()) -> str:
+def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
     """The kit's home page: what it holds, and how to get its files.
 
     By default the files come after a short form handled by our request server (see
     kitbuilder.server); with `offer.external_url` (static-only sites) they are linked openly
     and the page points to that external form instead.
     """
+    offer = offer or form.FormSettings()
     openly = offer.external_url is not None
     groups = contents(kit)
     lines = [f"# {esc(kit.title)}", "", f"*{esc(kit.subtitle)}*" if kit.subtitle else "", ""]
@@ -132,10 +133,10 @@ def summary_table(kit: Kit) -> str:
 def sheet(kit: Kit, item: Sheet) -> str:
     up = "../"
     lines = [f"# {esc(item.title)}", "",
-             f"[Télécharger la fiche (Word)]({up}{layout.FILES}/{layout.sheet_docx(item)})"
-             "{ .kit-download }", "",
-             '<button type="button" class="md-button kit-print" data-kit-print hidden>'
-             "Imprimer la fiche</button>", "",
+             (f"[Télécharger la fiche (Word)]({up}{layout.FILES}/{layout.sheet_docx(item)})"
+             "{ .kit-download }"), "",
+             ('<button type="button" class="md-button kit-print" data-kit-print hidden>'
+             "Imprimer la fiche</button>"), "",
              f"*{esc(item.purpose)}*", ""]
     if item.instructions:
         lines += ["## Consignes pour l’animation", ""]
@@ -150,9 +151,9 @@ def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -
     part's MP3, in seconds): a player, and the scenes as chapters that seek it."""
     up = "../"
     lines = [f"# {esc(item.title)}", "",
-             f"*{esc(kit.story.title)}, partie {item.number} sur {len(kit.story.parts)}.* "
+             (f"*{esc(kit.story.title)}, partie {item.number} sur {len(kit.story.parts)}.* "
              f"[Cette partie (Word)]({up}{layout.FILES}/{layout.part_docx(item)}) · "
-             f"[Le récit complet (Word)]({up}{layout.FILES}/{layout.STORY_DOCX})", ""]
+             f"[Le récit complet (Word)]({up}{layout.FILES}/{layout.STORY_DOCX})"), ""]
     if chapters is not None:
         lines += _player(item, chapters, f"{up}{layout.FILES}/")
     lines += blocks(item.intro)
@@ -173,13 +174,13 @@ def _player(item: StoryPart, chapters: tuple[float, ...], files: str) -> list[st
         f'<li><a href="#{layout.scene_anchor(n)}" data-kit-start="{start:.3f}">'
         f'{html.escape(scene.title)}</a> <span class="kit-time">{_clock(start)}</span></li>'
         for n, (scene, start) in enumerate(zip(item.scenes, chapters), 1))
-    return [f'<div class="kit-player"><audio class="kit-audio" controls preload="metadata" '
-            f'src="{mp3}"></audio></div>', "",
-            f"[Télécharger l’enregistrement (MP3)]({mp3}) · "
-            f"[Sa transcription minutée (WebVTT)]({files}{layout.part_vtt(item)})",
+    return [(f'<div class="kit-player"><audio class="kit-audio" controls preload="metadata" '
+            f'src="{mp3}"></audio></div>'), "",
+            (f"[Télécharger l’enregistrement (MP3)]({mp3}) · "
+            f"[Sa transcription minutée (WebVTT)]({files}{layout.part_vtt(item)})"),
             "{ .kit-download }", "",
-            '<nav class="kit-chapters" aria-label="Chapitres de l’enregistrement">'
-            f'<p class="kit-chapters-title">Chapitres</p><ol>{entries}</ol></nav>', ""]
+            ('<nav class="kit-chapters" aria-label="Chapitres de l’enregistrement">'
+            f'<p class="kit-chapters-title">Chapitres</p><ol>{entries}</ol></nav>'), ""]
 
 
 def _clock(seconds: float) -> str:

@@ -15,7 +15,7 @@ _API = {
     "SiteError": "kitbuilder.server.page",
     "serve": "kitbuilder.server.run",
 }
-__all__ = sorted(_API)
+__all__ = ["Settings", "SiteError", "create_app", "serve"]  # the keys of _API
 
 
 def __getattr__(name: str) -> Any:

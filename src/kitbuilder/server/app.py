@@ -132,9 +132,9 @@ class RequestServer:
 
     # --- Pages ----------------------------------------------------------------------------
 
-    def form_page(self, state: f.FormState = f.FormState(), status: int = 200) -> HTMLResponse:
+    def form_page(self, state: f.FormState | None = None, status: int = 200) -> HTMLResponse:
         """The kit page with the form, a fresh token in it; answers and messages if given."""
-        state = replace(state, csrf=self.tokens.form())
+        state = replace(state or f.FormState(), csrf=self.tokens.form())
         body = f.form(state, self.page.meta.privacy_url)
         title = "Erreur" if status >= 400 else ""
         html = self.page.render(body, title)
