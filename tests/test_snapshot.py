@@ -8,10 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
-from fixture_kit import FILES, write_kit
-from test_site import MKDOCS_YML, mkdocs
 
+from fixture_kit import FILES, write_kit
 from kitbuilder import mkdocs_snapshot
+from test_site import MKDOCS_YML, mkdocs
 
 FROM_SNAPSHOT = "nothing changed since the last build"
 FULL_AND_REUSED = "kit: nothing changed, "  # a full kit build that found every file cached
@@ -66,6 +66,13 @@ def test_an_edited_source_is_built_and_published(project: Path) -> None:
     assert FROM_SNAPSHOT not in build(project)
     page = (project / "site" / "kit" / "guide" / "index.html").read_text(encoding="utf-8")
     assert "démarre" in page and "se lance" not in page
+
+
+def test_a_broken_link_among_the_sources_is_no_error_unless_a_source_needs_it(
+        project: Path) -> None:
+    (project / "kit" / "brouillon.md").symlink_to(project / "kit" / "disparu.md")
+    build(project)
+    assert FROM_SNAPSHOT in build(project)
 
 
 def test_a_file_gone_from_the_cache_is_made_again(project: Path) -> None:
