@@ -11,7 +11,7 @@ from kitbuilder.cache import file_digest
 from kitbuilder.typography import typeset
 
 VERSION = "3"
-# A fixed date makes the same files give the same zip, byte for byte.
+# A fixed date makes the same files give the same zip, byte for byte (Word files too: word.py).
 _DATE = (2026, 1, 1, 0, 0, 0)
 
 
@@ -36,15 +36,15 @@ def bundle(folder: str, members: tuple[tuple[str, Path], ...], readme_text: str,
     readme_bytes = readme_text.encode("utf-8")
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, path in members:
-            archive.writestr(_info(f"{folder}/{name}", stored=name.endswith(_COMPRESSED)),
+            archive.writestr(entry(f"{folder}/{name}", stored=name.endswith(_COMPRESSED)),
                              path.read_bytes())
         for name, text in texts:
             data = text.encode("utf-8")
-            archive.writestr(_info(f"{folder}/{name}"), data)
+            archive.writestr(entry(f"{folder}/{name}"), data)
             sums.append(f"{_sha(data)}  {name}")
-        archive.writestr(_info(f"{folder}/{layout.README}"), readme_bytes)
+        archive.writestr(entry(f"{folder}/{layout.README}"), readme_bytes)
         sums.append(f"{_sha(readme_bytes)}  {layout.README}")
-        archive.writestr(_info(f"{folder}/{layout.CHECKSUMS}"), "\n".join(sums) + "\n")
+        archive.writestr(entry(f"{folder}/{layout.CHECKSUMS}"), "\n".join(sums) + "\n")
 
 
 def _sha(data: bytes) -> str:
@@ -55,7 +55,8 @@ def _sha(data: bytes) -> str:
 _COMPRESSED = (".mp3",)
 
 
-def _info(name: str, stored: bool = False) -> zipfile.ZipInfo:
+def entry(name: str, stored: bool = False) -> zipfile.ZipInfo:
+    """A zip member's header with the fixed date, readable by all, compressed unless told."""
     info = zipfile.ZipInfo(name, _DATE)
     info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16

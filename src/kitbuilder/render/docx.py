@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kitbuilder.model import Guide, Imprint, Sheet, StoryPart, SummaryTable
 
-VERSION = "3"  # bump when the output changes for the same model, to refresh the cache
+VERSION = "4"  # bump when the output changes for the same model, to refresh the cache
 REFERENCE = files("kitbuilder") / "resources" / "reference.docx"
 
 

@@ -6,6 +6,8 @@ written: python-docx and lxml are not loaded by a rebuild that finds every file 
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import docx
@@ -37,6 +39,7 @@ from kitbuilder.model import (
     TableBlock,
     TableField,
 )
+from kitbuilder.render import bundle
 from kitbuilder.render.docx import REFERENCE
 from kitbuilder.typography import NBSP
 
@@ -47,7 +50,7 @@ def guide(imprint: Imprint, item: Guide, out: Path) -> None:
     doc = _document(imprint, item.title)
     _title(doc, item.title, imprint.title)
     _blocks(doc, item.blocks)
-    doc.save(out)
+    _save(doc, out)
 
 
 def summary_table(imprint: Imprint, table: SummaryTable, out: Path) -> None:
@@ -71,7 +74,7 @@ def summary_table(imprint: Imprint, table: SummaryTable, out: Path) -> None:
         _cell_text(row.cells[0], f"{number}. {step.title}", bold=True)
         for cell, (name, _) in zip(row.cells[1:], STEP_COLUMNS):
             _cell_text(cell, getattr(step, name))
-    doc.save(out)
+    _save(doc, out)
 
 
 def _cell_text(cell, text: str, bold: bool = False) -> None:
@@ -97,7 +100,7 @@ def sheet(imprint: Imprint, item: Sheet, out: Path) -> None:
     for field in item.fields:
         doc.add_paragraph(field.label, style="Kit Field Label")
         _field(doc, field)
-    doc.save(out)
+    _save(doc, out)
 
 
 def story(imprint: Imprint, story_title: str, parts: tuple[StoryPart, ...], out: Path) -> None:
@@ -114,10 +117,20 @@ def story(imprint: Imprint, story_title: str, parts: tuple[StoryPart, ...], out:
             _blocks(doc, scene.blocks)
         doc.add_heading("Questions pour le groupe", level=2)
         _blocks(doc, (ListBlock(part.questions, ordered=True),))
-    doc.save(out)
+    _save(doc, out)
 
 
 # --- building blocks --------------------------------------------------------------------------
+
+
+def _save(doc: Document, out: Path) -> None:
+    """Save with the zip's fixed date on every part, where python-docx stamps the time of
+    saving: the same sources give the same Word file, and so the same kit zip, byte for byte."""
+    saved = io.BytesIO()
+    doc.save(saved)
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            target.writestr(bundle.entry(item.filename), source.read(item))
 
 
 def _document(imprint: Imprint, title: str) -> Document:
