@@ -3,10 +3,16 @@ full build, and never once anything the kit is made from has changed."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from fixture_kit import FILES, write_kit
@@ -134,3 +140,37 @@ def test_the_fingerprint_follows_every_input(tmp_path: Path, monkeypatch) -> Non
     assert key() == tools
     monkeypatch.setenv("PATH", str(tmp_path))  # espeak-ng and ffmpeg no longer found
     assert key() != tools
+
+
+def test_mkdocs_serve_shows_an_edit_to_the_kit_and_then_its_audio(project: Path) -> None:
+    """The editor's loop: `mkdocs serve`, change a source, see it, without a restart; the
+    story's audio, made in the background, appears when it is ready."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = project / "serve.log"
+    with log.open("w") as errors, subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"], cwd=project,
+            stdout=subprocess.DEVNULL, stderr=errors,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}) as server:
+        def page(path: str, wanted: str) -> str:
+            deadline, text = time.monotonic() + 120, ""
+            while time.monotonic() < deadline:
+                assert server.poll() is None, log.read_text()
+                with contextlib.suppress(httpx.HTTPError):
+                    text = httpx.get(f"http://127.0.0.1:{port}/{path}", timeout=5).text
+                    if wanted in text:
+                        return text
+                time.sleep(0.5)
+            raise AssertionError(f"« {wanted} » never appeared in /{path}:\n{text[:500]}\n"
+                                 + log.read_text())
+
+        try:
+            assert "se lance" in page("kit/guide/", "Pourquoi parler du travail")
+            guide = project / "kit" / "guide.md"
+            guide.write_text(FILES["guide.md"].replace("se lance", "démarre"), encoding="utf-8")
+            assert "se lance" not in page("kit/guide/", "démarre")
+            page("kit/recit/matin/", "<audio")  # made in the background, then rebuilt
+        finally:
+            server.terminate()
+    assert "Traceback" not in log.read_text()
