@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -451,3 +452,19 @@ def test_a_valid_token_with_a_mangled_body_stores_nothing(live: Live) -> None:
                           .encode(live))
         check(live, "POST", answer, http_valid=True)
         assert answer is not None and answer.status == status, (case, answer)
+
+
+def test_the_access_log_tells_a_broken_body_from_a_server_error(live: Live, caplog) -> None:
+    """uvicorn answers a broken chunked body itself (400) and the app never answers: the log
+    must say so, not record a 500 that would send the administrator looking for a bug."""
+    raw = (b"POST /kit/demande HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+           b"Content-Type: application/x-www-form-urlencoded\r\n"
+           b"Transfer-Encoding: chunked\r\n\r\nzz\r\n")
+    with caplog.at_level("INFO", logger="kitbuilder.server.access"):
+        answer = exchange(live, raw, half_close=True)
+        deadline = time.monotonic() + 5
+        while not caplog.records and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert answer is not None and answer.status == 400
+    lines = [r.getMessage() for r in caplog.records if r.name == "kitbuilder.server.access"]
+    assert lines == [lines[0]] and lines[0].startswith("POST /kit/demande - (cut short)"), lines

@@ -39,7 +39,8 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
+        status: int | None = None
+        failed = False
 
         async def wrapped(message: Message) -> None:
             nonlocal status
@@ -49,9 +50,15 @@ class AccessLog:
 
         try:
             await self.app(scope, receive, wrapped)
+        except BaseException:
+            failed = True
+            raise
         finally:
             took = (time.perf_counter() - started) * 1000
-            access.info("%s %s %d %.0f ms", scope["method"], _printable(scope["path"]), status,
+            # No answer from the app and no error: the request's body was cut short or broken,
+            # and uvicorn answered (400) or the client was gone. Not a 500 of ours.
+            shown = str(status) if status is not None else "500" if failed else "- (cut short)"
+            access.info("%s %s %s %.0f ms", scope["method"], _printable(scope["path"]), shown,
                         took)
 
 
