@@ -60,7 +60,8 @@ apt_install() {
 # when it is missing. A URL already set names a server of the caller's: it is used instead.
 start_postgres() {
     [ -n "${KITBUILDER_TEST_DATABASE_URL:-}" ] && return 0
-    PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+    # (|| true: with pipefail, a failed ls would end the script here instead of installing.)
+    PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
     if [ ! -x "$PG_BIN/initdb" ]; then
         apt_install postgresql
         PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
