@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from kitbuilder.cache import file_digest
+
 FILE = "site-snapshot.json"
 _FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parent
@@ -43,8 +45,7 @@ def fingerprint(options: dict[str, Any], kit_dir: Path, audio_dir: Path,
     for path in _walk(kit_dir):
         h.update(f"\0src {path.relative_to(kit_dir).as_posix()}\0".encode())
         try:
-            with open(path, "rb") as source:
-                h.update(hashlib.file_digest(source, "sha256").digest())
+            h.update(file_digest(path).encode())
         except OSError as exc:  # the kit build says so if it needs this file
             h.update(f"unreadable {exc.errno}".encode())
     for path in _walk(audio_dir):
