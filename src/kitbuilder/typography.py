@@ -13,7 +13,8 @@ NNBSP = "\u202f"  # narrow no-break space before ; ! ?
 _HIGH_PUNCT = re.compile(r"(?<=[^\s\u00a0\u202f;:!?])[ \t]?([;:!?])(?=\s|$|[»)\]\"”,.!?])")
 _OPEN_QUOTE = re.compile(r"«[ \t\u00a0\u202f]*")
 _CLOSE_QUOTE = re.compile(r"[ \t\u00a0\u202f]*»")
-_TIME = re.compile(r"(?<![\w,.])(\d{1,2})\s?h(?:\s?(\d{2}))?(?![\w])")
+# A time of day, « 7h30 », « 7 h 30 » or « 22h »: hours in group 1, minutes (if any) in 2.
+TIME = re.compile(r"(?<![\w,.])(\d{1,2})\s?h(?:\s?(\d{2}))?(?![\w])")
 _APOSTROPHE = re.compile(r"(?<=\w)'|'(?=\w)")
 
 T = TypeVar("T")
@@ -27,7 +28,7 @@ def typeset(text: str) -> str:
     if not text:
         return text
     text = _APOSTROPHE.sub("\u2019", text)
-    text = _TIME.sub(lambda m: f"{m[1]}{NBSP}h" + (f"{NBSP}{m[2]}" if m[2] else ""), text)
+    text = TIME.sub(lambda m: f"{m[1]}{NBSP}h" + (f"{NBSP}{m[2]}" if m[2] else ""), text)
     text = _OPEN_QUOTE.sub("«" + NBSP, text)
     text = _CLOSE_QUOTE.sub(NBSP + "»", text)
     return _HIGH_PUNCT.sub(lambda m: (NBSP if m[1] == ":" else NNBSP) + m[1], text)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from kitbuilder.cache import file_digest
 from kitbuilder.errors import KitError, Problem
+from kitbuilder.typography import TIME
 
 # One engine process per core, however many parts are being voiced at once.
 _CORES = threading.BoundedSemaphore(os.cpu_count() or 1)
@@ -191,7 +192,6 @@ def _failed(engine: str, text: str, detail: str) -> KitError:
 
 # --- What the engine is told to say ----------------------------------------------------------
 
-_TIME = re.compile(r"(?<![\w,.])(\d{1,2})\s?h(?:\s?(\d{2}))?(?!\w)")
 _SPACES = re.compile(r"\s+")
 _DASH = re.compile(r"\s*[—–]\s*")
 
@@ -202,7 +202,7 @@ def speakable(text: str, lexicon: Lexicon) -> str:
     pattern, readings = _compiled(lexicon)
     if readings:
         text = pattern.sub(lambda m: readings[_SPACES.sub(" ", m[0])], text)
-    text = _TIME.sub(_time_in_words, text)
+    text = TIME.sub(_time_in_words, text)
     text = text.replace("\u2019", "'")
     text = _DASH.sub(", ", text.strip()).lstrip(", ")
     return _SPACES.sub(" ", text).strip()
