@@ -104,9 +104,14 @@ def read_wav(path: Path) -> np.ndarray:
 
 def store(samples: np.ndarray, out: Path) -> None:
     """Samples as the pieces are kept: a 16-bit mono WAV file at RATE."""
+    _segment(samples).export(str(out), format="wav").close()
+
+
+def _segment(samples: np.ndarray) -> AudioSegment:
+    """Float samples as 16-bit mono sound at RATE. np.clip only guards the conversion to
+    integers: the limiter keeps a part's samples far inside."""
     pcm = np.round(np.clip(samples, -1.0, 32767 / 32768) * 32768).astype("<i2")
-    AudioSegment(data=pcm.tobytes(), sample_width=2, frame_rate=RATE, channels=1).export(
-        str(out), format="wav").close()
+    return AudioSegment(data=pcm.tobytes(), sample_width=2, frame_rate=RATE, channels=1)
 
 
 # --- A part: level, lay out, master, encode -------------------------------------------------------
@@ -272,12 +277,11 @@ def _codec_shortfall() -> float:
 
 
 def _write_mp3(signal: np.ndarray, out: Path) -> None:
-    # np.clip only guards the conversion to integers: the limiter keeps samples far inside.
-    pcm = np.round(np.clip(signal, -1.0, 32767 / 32768) * 32768).astype("<i2")
-    sound = AudioSegment(data=pcm.tobytes(), sample_width=2, frame_rate=RATE, channels=1)
-    sound.export(str(out), format="mp3", codec="libmp3lame", bitrate=BITRATE, parameters=[
-        "-ac", "1", "-ar", str(RATE), "-map_metadata", "-1", "-id3v2_version", "0",
-        "-write_id3v1", "0", "-fflags", "+bitexact", "-flags:a", "+bitexact"]).close()
+    _segment(signal).export(str(out), format="mp3", codec="libmp3lame", bitrate=BITRATE,
+                            parameters=["-ac", "1", "-ar", str(RATE), "-map_metadata", "-1",
+                                        "-id3v2_version", "0", "-write_id3v1", "0",
+                                        "-fflags", "+bitexact", "-flags:a", "+bitexact"]
+                            ).close()
 
 
 def _decoded_mp3(path: Path) -> np.ndarray:
