@@ -65,10 +65,10 @@ class Cache:
         Entries a build running at the same time uses are recent: it touched or made them."""
         now = time.time()
         entries = freed = 0
-        candidates = [entry for shard in _listing(self.root) if len(shard.name) == 2
-                      for entry in _listing(shard)]
+        top = _listing(self.root)
+        candidates = [entry for shard in top if len(shard.name) == 2 for entry in _listing(shard)]
         # Beside them, what a build killed while saving its snapshot left (mkdocs_snapshot).
-        candidates += [entry for entry in _listing(self.root) if entry.name.startswith(".tmp-")]
+        candidates += [entry for entry in top if entry.name.startswith(".tmp-")]
         for entry in candidates:
             staging = entry.name.startswith(".tmp-")
             try:  # another build may be deleting the same entry

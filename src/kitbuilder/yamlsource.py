@@ -112,7 +112,8 @@ def _data_loc(loc: Loc, data: Any) -> Loc:
     out: list[Any] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node
+                or isinstance(node, list) and isinstance(part, int) and part < len(node)):
             node = node[part]
         elif isinstance(node, dict) and node.get("kind") == part:
             continue  # the tag of a discriminated union, not a key
