@@ -86,15 +86,16 @@ class KitPlugin(BasePlugin[KitConfig]):
         config.extra_javascript.append(AUDIO_JS)
         if "attr_list" not in config.markdown_extensions:  # the kit's pages use { .class }
             config.markdown_extensions.append("attr_list")
-        voice = self.config.piper_voice
+        kit_dir = self._path(config, self.config.kit_dir)
+        audio_dir = self._path(config, self.config.audio_dir)
         cache = self._path(config, self.config.cache_dir)
-        key = mkdocs_snapshot.fingerprint(
-            dict(self.config), self._path(config, self.config.kit_dir),
-            self._path(config, self.config.audio_dir),
-            self._path(config, voice) if voice else None, self.config.piper)
+        voice = self.config.piper_voice
+        voice_file = self._path(config, voice) if voice else None
+        key = mkdocs_snapshot.fingerprint(dict(self.config), kit_dir, audio_dir, voice_file,
+                                          self.config.piper)
         self.added = mkdocs_snapshot.load(cache, key)
         if self.added is None:
-            self.added = self._build(config, cache, key)
+            self.added = self._build(kit_dir, audio_dir, voice_file, cache, key)
         else:
             self._tell(f"kit: nothing changed since the last build, {len(self.added.files)} "
                        "files reused from the cache", self.added, pending=False)
@@ -109,7 +110,8 @@ class KitPlugin(BasePlugin[KitConfig]):
         if self.serving and not pending:
             log.info(typeset("audio : tout vient du cache, rien à refaire"))
 
-    def _build(self, config: MkDocsConfig, cache: Path, key: str) -> Snapshot:
+    def _build(self, kit_dir: Path, audio_dir: Path, voice_file: Path | None, cache: Path,
+               key: str) -> Snapshot:
         """Build the kit (audio under `mkdocs serve` in the background); what it adds, kept
         under `key` when it is complete."""
         from kitbuilder import layout
@@ -119,12 +121,9 @@ class KitPlugin(BasePlugin[KitConfig]):
         from kitbuilder.render.pages import index
         from kitbuilder.render.speech import SpeechConfig
 
-        voice = self.config.piper_voice
-        build = functools.partial(
-            build_kit, self._path(config, self.config.kit_dir),
-            cache, audio_dir=self._path(config, self.config.audio_dir),
-            speech=SpeechConfig(self._path(config, voice) if voice else None, self.config.piper),
-            progress=log.info)
+        build = functools.partial(build_kit, kit_dir, cache, audio_dir=audio_dir,
+                                  speech=SpeechConfig(voice_file, self.config.piper),
+                                  progress=log.info)
         try:
             # Under `mkdocs serve`, audio not in the cache yet is made in the background.
             result = build(wait_for_audio=not self.serving)
