@@ -26,9 +26,9 @@ from fixture_kit import FILES, write_kit
 from kitbuilder import cli
 from kitbuilder.build import BuildResult, build_kit
 from kitbuilder.errors import KitError
-from kitbuilder.mkdocs_audio import BackgroundAudio
+from kitbuilder.mkdocs.audio import BackgroundAudio
 from kitbuilder.recordings import find_recordings
-from kitbuilder.render import audio, pages, speech
+from kitbuilder.render import narration, pages, speech, timing
 from kitbuilder.sources import load_kit
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
@@ -52,9 +52,9 @@ def write_clip(path: Path, seconds: float = CLIP_SECONDS) -> None:
 
 
 def decode(path: Path) -> np.ndarray:
-    """An MP3 as mono float samples at audio.RATE, decoded by the bundled ffmpeg."""
+    """An MP3 as mono float samples at narration.RATE, decoded by the bundled ffmpeg."""
     run = subprocess.run([FFMPEG, "-nostdin", "-v", "error", "-i", str(path), "-ac", "1",
-                          "-ar", str(audio.RATE), "-f", "s16le", "-"], capture_output=True,
+                          "-ar", str(narration.RATE), "-f", "s16le", "-"], capture_output=True,
                          check=True)
     return np.frombuffer(run.stdout, dtype="<i2") / 32768
 
@@ -96,7 +96,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 # --- The MP3s -------------------------------------------------------------------------------
 
 
-def _piece_seconds(engine: speech.Engine, line: audio.Line, folder: Path) -> float:
+def _piece_seconds(engine: speech.Engine, line: narration.Line, folder: Path) -> float:
     """The length of one line said on its own, outside the build."""
     out = folder / "piece.wav"
     engine.synthesize(line.said, line.voice, out)
@@ -104,14 +104,14 @@ def _piece_seconds(engine: speech.Engine, line: audio.Line, folder: Path) -> flo
         return sound.getnframes() / sound.getframerate()
 
 
-def _expected_seconds(part: audio.PartAudio, engine: speech.Engine, folder: Path) -> float:
-    total = audio.LEAD + audio.TAIL + audio.BETWEEN_SECTIONS * (len(part.sections) - 1)
+def _expected_seconds(part: narration.PartAudio, engine: speech.Engine, folder: Path) -> float:
+    total = timing.LEAD + timing.TAIL + timing.BETWEEN_SECTIONS * (len(part.sections) - 1)
     for section in part.sections:
         if section.recording:
             total += CLIP_SECONDS
             continue
         total += sum(_piece_seconds(engine, line, folder) for line in section.lines)
-        total += audio.AFTER_FIRST + audio.BETWEEN_LINES * (len(section.lines) - 2)
+        total += timing.AFTER_FIRST + timing.BETWEEN_LINES * (len(section.lines) - 2)
     return total
 
 
@@ -120,8 +120,8 @@ def test_duration_is_the_pieces_and_the_pauses(built: Built, tmp_path: Path) -> 
     engine = speech.find_engine(speech.SpeechConfig())
     found = find_recordings(built.root / "audio", kit.story)
     for part, name in zip(kit.story.parts, (MORNING, NIGHT)):
-        plan = audio.part_audio(kit, part, engine, found)
-        seconds = len(decode(built.file(f"{name}.mp3"))) / audio.RATE
+        plan = narration.part_audio(kit, part, engine, found)
+        seconds = len(decode(built.file(f"{name}.mp3"))) / narration.RATE
         assert seconds == pytest.approx(_expected_seconds(plan, engine, tmp_path), abs=0.5)
 
 
@@ -129,7 +129,7 @@ def test_every_part_is_at_minus_16_lufs_with_peaks_under_minus_1(built: Built) -
     for name in (MORNING, NIGHT):
         mp3 = built.file(f"{name}.mp3")
         samples = decode(mp3)
-        loudness = pyloudnorm.Meter(audio.RATE).integrated_loudness(samples)
+        loudness = pyloudnorm.Meter(narration.RATE).integrated_loudness(samples)
         assert loudness == pytest.approx(-16, abs=1), name
         assert 20 * np.log10(np.abs(samples).max()) < -1, name
         assert true_peak(mp3) < -1, name
@@ -137,11 +137,11 @@ def test_every_part_is_at_minus_16_lufs_with_peaks_under_minus_1(built: Built) -
 
 def test_every_scene_is_as_loud_as_the_others(built: Built) -> None:
     samples = decode(built.file(f"{MORNING}.mp3"))
-    meter = pyloudnorm.Meter(audio.RATE)
+    meter = pyloudnorm.Meter(narration.RATE)
     chapters = sorted(ID3(built.file(f"{MORNING}.mp3")).getall("CHAP"),
                       key=lambda c: c.start_time)
-    levels = [meter.integrated_loudness(samples[c.start_time * audio.RATE // 1000:
-                                                c.end_time * audio.RATE // 1000])
+    levels = [meter.integrated_loudness(samples[c.start_time * narration.RATE // 1000:
+                                                c.end_time * narration.RATE // 1000])
               for c in chapters]
     assert len(levels) == 2  # a synthesized scene and a recorded one
     assert max(levels) - min(levels) < 2, levels
@@ -173,7 +173,7 @@ def test_a_recorded_clip_voices_its_scene_and_the_tags_and_log_say_so(built: Bui
     assert "synthèse espeak-ng" in str(first.sub_frames["TIT3"])
     assert "enregistrement audio/matin/2.wav" in str(second.sub_frames["TIT3"])
     assert (second.end_time - second.start_time) / 1000 == pytest.approx(
-        CLIP_SECONDS + audio.TAIL, abs=0.05)
+        CLIP_SECONDS + timing.TAIL, abs=0.05)
     assert "enregistrement audio/matin/2.wav" in str(tags.getall("COMM")[0])
     narration = built.result.narration[0]
     assert "synthèse espeak-ng" in narration and "ouverture, scène\u00a01" not in narration
@@ -210,7 +210,7 @@ def test_transcript_follows_the_audio(built: Built) -> None:
     assert len({ident for ident, *_ in cues}) == len(cues)
     assert all(start < end for _, start, end, _ in cues)
     assert all(a[2] <= b[1] for a, b in itertools.pairwise(cues))
-    assert cues[-1][2] < len(decode(built.file(f"{MORNING}.mp3"))) / audio.RATE
+    assert cues[-1][2] < len(decode(built.file(f"{MORNING}.mp3"))) / narration.RATE
     texts = [text for *_, text in cues]
     assert texts[0] == "24\u00a0h en Ehpad. Première partie\u00a0: le matin."
     assert texts[1] == "La résidence s’éveille."
@@ -390,7 +390,7 @@ def test_piper_voices_the_story_when_configured(tmp_path: Path) -> None:
     voiced = build(tmp_path, speech=speech.SpeechConfig(
         Path(os.environ["KITBUILDER_PIPER_VOICE"])))
     assert "synthèse piper" in voiced.result.narration[0]
-    assert len(decode(voiced.file(f"{NIGHT}.mp3"))) > audio.RATE * 3
+    assert len(decode(voiced.file(f"{NIGHT}.mp3"))) > narration.RATE * 3
 
 
 def test_lexicon_times_and_punctuation_are_said_plainly() -> None:
@@ -413,9 +413,9 @@ def test_each_speaker_has_a_voice_of_their_own() -> None:
 
 
 def test_announcement_names_the_story_and_the_part() -> None:
-    assert audio.announcement("24\u00a0h en Ehpad", 3, 3, "La nuit") == \
+    assert narration.announcement("24\u00a0h en Ehpad", 3, 3, "La nuit") == \
         "24\u00a0h en Ehpad. Troisième partie\u00a0: la nuit."
-    assert audio.announcement("Récit", 1, 1, "IDEC") == "Récit. IDEC."
+    assert narration.announcement("Récit", 1, 1, "IDEC") == "Récit. IDEC."
 
 
 def test_pages_without_audio_have_no_player(built: Built) -> None:
@@ -428,7 +428,7 @@ def test_our_loudness_meter_measures_as_pyloudnorm_does() -> None:
     from kitbuilder.render import sound
 
     rng = np.random.default_rng(7)
-    rate = audio.RATE
+    rate = narration.RATE
     speechlike = rng.normal(0, 0.1, 80 * 5512) * np.repeat(rng.uniform(0, 1, 80), 5512)
     with_silence = np.concatenate([np.zeros(3 * rate), rng.normal(0, 0.02, 5 * rate)])
     odd_length = rng.normal(0, 0.3, int(2.37 * rate))

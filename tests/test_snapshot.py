@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from fixture_kit import FILES, write_kit
-from kitbuilder import mkdocs_snapshot
+from kitbuilder.mkdocs import snapshot as mkdocs_snapshot
 from test_site import MKDOCS_YML, mkdocs
 
 FROM_SNAPSHOT = "nothing changed since the last build"

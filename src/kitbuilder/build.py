@@ -13,7 +13,7 @@ from kitbuilder import layout
 from kitbuilder.cache import UNUSED, Cache, digest, file_digest
 from kitbuilder.model import Kit
 from kitbuilder.recordings import find_recordings
-from kitbuilder.render import audio, bundle, docx, offline, pages
+from kitbuilder.render import audio, bundle, docx, narration, offline, pages
 from kitbuilder.render.speech import SpeechConfig, find_engine
 from kitbuilder.sources import load_kit
 from kitbuilder.typography import typeset
@@ -77,7 +77,7 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
     cache = Cache(cache_dir)
     tools = {"engine": find_engine(speech or SpeechConfig()), "store": cache,
              "progress": progress or _quiet}
-    plans = [audio.part_audio(kit, part, tools["engine"], recorded) for part in kit.story.parts]
+    plans = [narration.part_audio(kit, part, tools["engine"], recorded) for part in kit.story.parts]
     story_jobs = [_audio_jobs(kit, plan, tools) for plan in plans]
     now = [wait_for_audio or all(cache.path(_key(j, ""), j.name).is_file() for j in jobs)
            for jobs in story_jobs]
@@ -105,7 +105,7 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
                                   f"{UNUSED // 86400} jours effacés, {freed / 1e6:.0f} Mo "
                                   "libérés"))
     return BuildResult(kit, site_pages, tuple(files),
-                       tuple(audio.narration(plan) for plan in plans), pending)
+                       tuple(narration.narration(plan) for plan in plans), pending)
 
 
 def _pages(kit: Kit, files: list[OutputFile]) -> dict[str, str]:
@@ -119,7 +119,7 @@ def _pages(kit: Kit, files: list[OutputFile]) -> dict[str, str]:
     return built
 
 
-def _audio_jobs(kit: Kit, plan: audio.PartAudio, tools: dict[str, Any]) -> list[_Job]:
+def _audio_jobs(kit: Kit, plan: narration.PartAudio, tools: dict[str, Any]) -> list[_Job]:
     part = kit.story.parts[plan.number - 1]
     title = f"{kit.story.title} : {part.title}"
     return [_Job(layout.part_mp3(part), f"{title}, lu à voix haute (MP3, une scène par "

@@ -67,7 +67,7 @@ class Cache:
         entries = freed = 0
         top = _listing(self.root)
         candidates = [entry for shard in top if len(shard.name) == 2 for entry in _listing(shard)]
-        # Beside them, what a build killed while saving its snapshot left (mkdocs_snapshot).
+        # Beside them, what a build killed while saving its snapshot left (mkdocs.snapshot).
         candidates += [entry for entry in top if entry.name.startswith(".tmp-")]
         for entry in candidates:
             staging = entry.name.startswith(".tmp-")

@@ -10,14 +10,17 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kitbuilder import layout
-from kitbuilder.build import BuildResult, build_kit
 from kitbuilder.cache import ABANDONED
 from kitbuilder.errors import KitError
 from kitbuilder.render.speech import SpeechConfig
 from kitbuilder.server import commands as server_commands
 from kitbuilder.sources import load_kit
+
+if TYPE_CHECKING:
+    from kitbuilder.build import BuildResult
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.kit}: OK — {len(kit.sheets)} fiches, "
                   f"{len(kit.story.parts)} parties du récit")
         else:
+            # Only a build loads the renderers (numpy, scipy, python-docx: a second or more).
+            from kitbuilder.build import build_kit
+
             result = build_kit(args.kit, args.cache, audio_dir=args.audio,
                                speech=SpeechConfig(args.piper_voice, args.piper),
                                progress=lambda message: print(message, file=sys.stderr,

@@ -1,4 +1,4 @@
-"""The kit request form and the download list: the one place where their HTML is written.
+"""The kit request form: the one place where its HTML is written.
 
 The kit page is built with the form in it (see `pages.index`); the request server writes the
 same form again, from here, with a fresh CSRF token, the visitor's answers and error messages,
@@ -7,14 +7,11 @@ and swaps it in between the `START` and `END` markers of the built page.
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from html import escape
 
-from kitbuilder.typography import NBSP, typeset
+from kitbuilder.typography import typeset
 
 START = "<!-- kitbuilder:request"
 END = "<!-- /kitbuilder:request -->"
@@ -81,10 +78,6 @@ DEPARTMENTS: Choices = tuple(
 INTRO = ("Cinq questions, dont deux facultatives, pour savoir qui utilise le kit ; "
          "aucune ne porte sur votre santé ni sur votre situation personnelle.")
 
-_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-           "octobre", "novembre", "décembre")
-
-
 @dataclass(frozen=True)
 class FormSettings:
     """How the kit page offers the kit: through our own form, or (static-only) openly."""
@@ -103,64 +96,14 @@ class FormState:
     notice: str = ""
 
 
-@dataclass(frozen=True)
-class KitFile:
-    """A downloadable file as the download page lists it."""
-
-    name: str
-    title: str
-    size: int | None = None
-
-
-FileGroup = tuple[str, tuple[KitFile, ...]]  # a heading (may be empty) and its files
-
-
-# --- The region of the kit page that the server rewrites ------------------------------------
-
-
-def region(body: str, privacy_url: str, bundle: str, groups: Sequence[FileGroup]) -> str:
-    """The form or download list between markers; the opening one carries what the server needs.
-
-    The server reads the files' names and titles from here rather than from the kit's sources,
-    so that a built site is all it needs.
-    """
-    meta = {"privacy_url": privacy_url, "bundle": bundle,
-            "groups": [[title, [[f.name, f.title] for f in files]] for title, files in groups]}
-    # « -- » may not appear inside an HTML comment.
-    data = json.dumps(meta, ensure_ascii=False).replace("--", "-\\u002d")
-    return f"{START} {data} -->\n\n{body}\n\n{END}"
-
-
-@dataclass(frozen=True)
-class RegionMeta:
-    privacy_url: str
-    bundle: str
-    groups: tuple[FileGroup, ...]
-
-
-_REGION = re.compile(re.escape(START) + r" (\{.*?\}) -->(.*?)" + re.escape(END), re.DOTALL)
-
-
-def find_region(page: str) -> tuple[int, int, RegionMeta] | None:
-    """Where the region lies in a built page (start, end) and what its marker carries."""
-    match = _REGION.search(page)
-    if not match:
-        return None
-    data = json.loads(match[1])
-    groups = tuple((str(title), tuple(KitFile(str(n), str(t)) for n, t in files))
-                   for title, files in data["groups"])
-    return match.start(), match.end(), RegionMeta(str(data["privacy_url"]), str(data["bundle"]),
-                                                  groups)
-
-
 # --- The form -------------------------------------------------------------------------------
 
 
-def _text(value: str) -> str:
+def html_text(value: str) -> str:
     return escape(typeset(value), quote=False)
 
 
-def _attr(value: str) -> str:
+def html_attr(value: str) -> str:
     return escape(value, quote=True)
 
 
@@ -174,7 +117,7 @@ def _error(name: str, errors: Mapping[str, str]) -> tuple[str, str]:
         return "", ""
     ident = f"{_id(name)}-error"
     message = (f'<p class="kit-form__error" id="{ident}">'
-               f'<span class="kit-form__sr">Erreur{typeset(" :")} </span>{_text(errors[name])}</p>')
+               f'<span class="kit-form__sr">Erreur{typeset(" :")} </span>{html_text(errors[name])}</p>')
     return message, f' aria-invalid="true" aria-describedby="{ident}"'
 
 
@@ -191,12 +134,12 @@ def _radios(name: str, legend: str, choices: Choices, state: FormState) -> str:
         ident = _id(name) if n == 0 else f"{_id(name)}-{code}"
         checked = " checked" if code == chosen else ""
         items.append(f'<div class="kit-form__choice"><input type="radio" id="{ident}" '
-                     f'name="{name}" value="{_attr(code)}" required{checked}>'
-                     f' <label for="{ident}">{_text(label)}</label></div>')
+                     f'name="{name}" value="{html_attr(code)}" required{checked}>'
+                     f' <label for="{ident}">{html_text(label)}</label></div>')
     # aria-invalid is not for groups: the message, tied to the fieldset, says it.
     aria = aria.replace(' aria-invalid="true"', "")
     return _wrap(name, state.errors,
-                 f"<fieldset{aria}><legend>{_text(legend)}</legend>{message}{''.join(items)}"
+                 f"<fieldset{aria}><legend>{html_text(legend)}</legend>{message}{''.join(items)}"
                  "</fieldset>")
 
 
@@ -204,10 +147,10 @@ def _select(name: str, label: str, choices: Choices, state: FormState) -> str:
     message, aria = _error(name, state.errors)
     chosen = state.values.get(name, "")
     options = ['<option value="">Choisir dans la liste</option>']
-    options += [f'<option value="{_attr(code)}"{" selected" if code == chosen else ""}>'
-                f"{_text(text)}</option>" for code, text in choices]
+    options += [f'<option value="{html_attr(code)}"{" selected" if code == chosen else ""}>'
+                f"{html_text(text)}</option>" for code, text in choices]
     return _wrap(name, state.errors,
-                 f'<label for="{_id(name)}">{_text(label)}</label>{message}'
+                 f'<label for="{_id(name)}">{html_text(label)}</label>{message}'
                  f'<select id="{_id(name)}" name="{name}" required{aria}>{"".join(options)}'
                  "</select>")
 
@@ -215,10 +158,10 @@ def _select(name: str, label: str, choices: Choices, state: FormState) -> str:
 def _input(name: str, label: str, kind: str, autocomplete: str, maxlength: int,
            state: FormState, hint: str = "") -> str:
     message, aria = _error(name, state.errors)
-    value = _attr(state.values.get(name, ""))
-    hint_html = f' <span class="kit-form__hint">{_text(hint)}</span>' if hint else ""
+    value = html_attr(state.values.get(name, ""))
+    hint_html = f' <span class="kit-form__hint">{html_text(hint)}</span>' if hint else ""
     return _wrap(name, state.errors,
-                 f'<label for="{_id(name)}">{_text(label)} <span class="kit-form__optional">'
+                 f'<label for="{_id(name)}">{html_text(label)} <span class="kit-form__optional">'
                  f"(facultatif)</span>{hint_html}</label>{message}"
                  f'<input type="{kind}" id="{_id(name)}" name="{name}" value="{value}" '
                  f'maxlength="{maxlength}" autocomplete="{autocomplete}" spellcheck="false"{aria}>')
@@ -234,9 +177,9 @@ def _consent(privacy_url: str, state: FormState) -> str:
         "transmises. Votre adresse électronique, si vous la donnez, sert seulement à vous "
         "prévenir quand le kit est mis à jour. Vous pouvez consulter, corriger ou effacer vos "
         "réponses, et retirer votre accord, à tout moment :")
-    policy = (f'{escape(notice, quote=False)} voir notre <a href="{_attr(privacy_url)}">'
+    policy = (f'{escape(notice, quote=False)} voir notre <a href="{html_attr(privacy_url)}">'
               "politique de confidentialité</a>.")
-    label = _text("J'accepte que mes réponses soient enregistrées pour cet usage.")
+    label = html_text("J'accepte que mes réponses soient enregistrées pour cet usage.")
     return _wrap(CONSENT, state.errors,
                  f'<p class="kit-form__privacy">{policy}</p>{message}'
                  f'<div class="kit-form__choice"><input type="checkbox" id="{_id(CONSENT)}" '
@@ -250,15 +193,15 @@ def _summary(state: FormState) -> str:
     count = len(state.errors)
     head = typeset(f"Le formulaire contient {count} erreur{'s' if count > 1 else ''} :")
     order = (FUNCTION, ESTABLISHMENT_TYPE, DEPARTMENT, ESTABLISHMENT, EMAIL, CONSENT)
-    items = "".join(f'<li><a href="#{_id(name)}">{_text(state.errors[name])}</a></li>'
+    items = "".join(f'<li><a href="#{_id(name)}">{html_text(state.errors[name])}</a></li>'
                     for name in order if name in state.errors)
-    return (f'<div class="kit-form__summary" role="alert"><p><strong>{_text(head)}</strong>'
+    return (f'<div class="kit-form__summary" role="alert"><p><strong>{html_text(head)}</strong>'
             f"</p><ul>{items}</ul></div>")
 
 
 def notice(text: str) -> str:
     """A message shown above the form (expired link, session lost, ...)."""
-    return f'<div class="kit-form__notice" role="alert"><p>{_text(text)}</p></div>'
+    return f'<div class="kit-form__notice" role="alert"><p>{html_text(text)}</p></div>'
 
 
 def form(state: FormState, privacy_url: str) -> str:
@@ -268,8 +211,8 @@ def form(state: FormState, privacy_url: str) -> str:
         'novalidate>'),
         notice(state.notice) if state.notice else "",
         _summary(state),
-        f'<input type="hidden" name="{CSRF}" value="{_attr(state.csrf)}">',
-        f'<p class="kit-form__intro">{_text(INTRO)}</p>',
+        f'<input type="hidden" name="{CSRF}" value="{html_attr(state.csrf)}">',
+        f'<p class="kit-form__intro">{html_text(INTRO)}</p>',
         _radios(FUNCTION, "Votre fonction", FUNCTIONS, state),
         _radios(ESTABLISHMENT_TYPE, "Type d'établissement", ESTABLISHMENT_TYPES, state),
         _select(DEPARTMENT, "Département de l'établissement", DEPARTMENTS, state),
@@ -288,53 +231,3 @@ def form(state: FormState, privacy_url: str) -> str:
         "</form>",
     ]
     return "\n".join(p for p in parts if p)
-
-
-# --- The download list ----------------------------------------------------------------------
-
-
-def french_date(moment: date | datetime) -> str:
-    """« 1er mars 2026 », and « à 14 h 05 » after it when given a time."""
-    number = "1er" if moment.day == 1 else str(moment.day)
-    text = f"{number} {_MONTHS[moment.month - 1]} {moment.year}"
-    if isinstance(moment, datetime):
-        text += f" à {moment.hour}{NBSP}h{NBSP}{moment.minute:02d}"
-    return text
-
-
-def file_size(size: int) -> str:
-    """A size as French readers write it: « 35 ko », « 1,2 Mo »."""
-    if size < 1000 * 1000:
-        return f"{max(1, round(size / 1000))}{NBSP}ko"
-    return f"{size / 1e6:.1f}".replace(".", ",") + f"{NBSP}Mo"
-
-
-def _kind(name: str) -> str:
-    return {"zip": "zip", "docx": "Word", "mp3": "MP3", "vtt": "WebVTT", "pdf": "PDF"}.get(
-        name.rsplit(".", 1)[-1].lower(), name.rsplit(".", 1)[-1])
-
-
-def _link(item: KitFile, token: str, css: str = "") -> str:
-    href = f"fichiers/{_attr(item.name)}?{TOKEN}={_attr(token)}"
-    size = f", {file_size(item.size)}" if item.size is not None else ""
-    cls = f' class="{css}"' if css else ""
-    return (f'<a{cls} href="{href}">{_text(item.title)}</a>'
-            f' <span class="kit-form__hint">({_kind(item.name)}{size})</span>')
-
-
-def downloads(bundle: KitFile, groups: Sequence[FileGroup], token: str, until: datetime) -> str:
-    """The thank-you message and every file's link carrying the token, grouped as on the page."""
-    parts = [
-        '<div id="kit-files" class="kit-files" role="status">',
-        (f"<p><strong>{_text('Merci ! Votre demande est enregistrée.')}</strong> "
-        f"{_text(f'Ces liens restent valables jusqu’au {french_date(until)}.')}</p>"),
-        f"<p>{_link(bundle, token, 'md-button md-button--primary')}</p>",
-    ]
-    for title, files in groups:
-        if title:
-            parts.append(f"<h3>{_text(title)}</h3>")
-        items = "".join(f"<li>{_link(f, token)}</li>" for f in files)
-        parts.append(f"<ul>{items}</ul>")
-    parts.append(f'<p><a href="./#{ANCHOR}">{_text("Faire une autre demande")}</a></p>')
-    parts.append("</div>")
-    return "\n".join(parts)

@@ -23,7 +23,7 @@ from kitbuilder.model import (
     TableBlock,
     TableField,
 )
-from kitbuilder.render import form
+from kitbuilder.render import downloads, form
 from kitbuilder.typography import NBSP, typeset
 
 _SPECIAL = re.compile(r"([\\`*_\[\]#|])")
@@ -75,7 +75,7 @@ def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
         lines.append("")
     if not openly:
         lines += ["## Télécharger le kit", "",
-                  form.region(form.form(form.FormState(), offer.privacy_url), offer.privacy_url,
+                  downloads.region(form.form(form.FormState(), offer.privacy_url), offer.privacy_url,
                               kit.bundle, _downloads(kit, groups)), ""]
     return "\n".join(lines)
 
@@ -95,13 +95,13 @@ def contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
 
 
 def _downloads(kit: Kit, groups: list[tuple[str, list[tuple[str, str | None, str]]]]
-               ) -> list[form.FileGroup]:
+               ) -> list[downloads.FileGroup]:
     """What the download page may list, by group: the Word files, and each story part's
     recording and transcript (the server leaves out those a build did not make)."""
     audio = {layout.part_docx(p): ((layout.part_mp3(p), f"{p.title}, lu à voix haute"),
                                    (layout.part_vtt(p), f"{p.title}, transcription minutée"))
              for p in kit.story.parts}
-    return [(heading, tuple(form.KitFile(name, title)
+    return [(heading, tuple(downloads.KitFile(name, title)
                             for title, _, docx in entries
                             for name, title in ((docx, title), *audio.get(docx, ()))))
             for heading, entries in groups]

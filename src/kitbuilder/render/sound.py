@@ -1,9 +1,9 @@
 """The sound of the story: pieces read and stored as samples, recorded clips decoded, a part laid
 out, leveled, mastered to -16 LUFS under a true-peak limiter and encoded to MP3.
 
-Kept apart from `audio` because numpy, scipy, pyloudnorm and pydub take most of a second to
-import: `audio` imports this module only when there is sound to make, so that a rebuild with
-nothing changed (every MP3 in the cache) never loads them.
+numpy, scipy, pyloudnorm and pydub take most of a second to import; the faces import the
+build (and so this module) only when the kit has to be built, not on a rebuild with nothing
+changed (see `kitbuilder.mkdocs.snapshot`).
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ from scipy.ndimage import maximum_filter1d, uniform_filter1d
 from scipy.signal import butter, firwin, resample_poly, sosfilt, sosfiltfilt
 
 from kitbuilder.errors import KitError, Problem
-from kitbuilder.render.audio import BITRATE, RATE, _samples
+from kitbuilder.render.narration import BITRATE, RATE
+from kitbuilder.render.timing import samples
 
 if TYPE_CHECKING:
     from kitbuilder.recordings import Recording
-    from kitbuilder.render.audio import PartAudio, Timing
+    from kitbuilder.render.narration import PartAudio
+    from kitbuilder.render.timing import Timing
 
 with warnings.catch_warnings():
     # On import pydub warns that no ffmpeg is on PATH (it gets ours below), and imports
@@ -241,7 +243,7 @@ def _allowed(peaks: np.ndarray, level: float, ceiling: float) -> np.ndarray:
     return np.minimum(allowed, 1.0, out=allowed)
 
 
-_HOLD = 2 * _samples(_LOOKAHEAD) + 1  # samples
+_HOLD = 2 * samples(_LOOKAHEAD) + 1  # samples
 
 
 def _held(peaks: np.ndarray) -> np.ndarray:

@@ -27,15 +27,17 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from kitbuilder import layout
+from kitbuilder.render import downloads
 from kitbuilder.render import form as f
 from kitbuilder.server import db
 from kitbuilder.server.config import Settings
+from kitbuilder.server.files import SiteFiles
 from kitbuilder.server.forms import single, validate
 from kitbuilder.server.logs import AccessLog, log
+from kitbuilder.server.messages import ERRORS, notices
 from kitbuilder.server.page import KitPage
 from kitbuilder.server.security import (
     BodyLimit,
@@ -46,7 +48,6 @@ from kitbuilder.server.security import (
     cross_site,
 )
 from kitbuilder.server.tokens import Refusal, Tokens
-from kitbuilder.typography import typeset
 
 PARIS = ZoneInfo("Europe/Paris")
 REASON = "motif"  # query parameter of the kit page naming why the visitor was sent back to it
@@ -56,63 +57,6 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
 PLAYED_IN_PAGES = {".mp3": "audio/mpeg", ".vtt": "text/vtt; charset=utf-8"}
 _REDIRECT_REASONS = {Refusal.MISSING: "absent", Refusal.INVALID: "invalide",
                      Refusal.EXPIRED: "expire"}
-
-# What the error page says (title, text) for each status it is shown with.
-_ERRORS = {
-    404: ("Page introuvable", "Cette adresse ne mène à aucune page du site."),
-    400: ("Demande incomprise", ("Le serveur n’a pas compris cette demande. Revenez à "
-                                 "l’accueil et suivez les liens du site.")),
-    405: ("Action impossible ici", ("Cette adresse se consulte, elle ne reçoit pas de "
-                                    "données. Pour demander le kit, passez par son "
-                                    "formulaire.")),
-    416: ("Partie de fichier introuvable", ("La partie du fichier demandée n’existe pas. "
-                                            "Téléchargez le fichier en entier.")),
-}
-
-
-def _notices(link_days: int) -> dict[str, str]:
-    """What the visitor reads above the form, by reason; French, typeset."""
-    texts = {
-        "absent": "Les fichiers du kit se téléchargent après ce court formulaire.",
-        "invalide": "Ce lien de téléchargement n'est pas valide : il a peut-être été mal copié. "
-                    "Remplissez ce court formulaire pour recevoir le kit.",
-        "expire": "Ce lien de téléchargement a expiré : les liens restent valables "
-                  f"{link_days}\u00a0jours. Remplissez de nouveau ce formulaire pour en "
-                  "recevoir un nouveau.",
-        "form_expired": "Le formulaire est resté ouvert trop longtemps. Vos réponses sont "
-                        "gardées : vérifiez-les, puis envoyez-les de nouveau.",
-        "form_invalid": "Le formulaire n'a pas pu être vérifié. Vos réponses sont gardées : "
-                        "vérifiez-les, puis envoyez-les de nouveau.",
-        "cross_site": "Ce formulaire ne peut être envoyé que depuis notre site. Vérifiez vos "
-                      "réponses, puis envoyez-les de nouveau.",
-        "refused": "Votre demande n'a pas pu être enregistrée. Rechargez la page, puis "
-                   "remplissez de nouveau le formulaire.",
-        "unreadable": "Votre demande n'a pas pu être lue. Remplissez de nouveau le formulaire.",
-        "too_large": "Votre demande est trop volumineuse pour ce formulaire. Remplissez-le de "
-                     "nouveau.",
-        "rate": "Trop de demandes sont parties de votre connexion en peu de temps. Réessayez "
-                "dans {duration}.",
-        "unavailable": "Votre demande n'a pas pu être enregistrée : le service est "
-                       "momentanément indisponible. Vos réponses sont gardées : réessayez dans "
-                       "quelques minutes.",
-    }
-    return {key: typeset(text) for key, text in texts.items()}
-
-
-class SiteFiles(StaticFiles):
-    """The built site as static files, except the protected paths (kit files, kit page)."""
-
-    def __init__(self, directory: Path, protected: tuple[Path, ...]) -> None:
-        super().__init__(directory=directory, html=True)
-        self.protected = tuple(p.resolve() for p in protected)
-
-    def lookup_path(self, path: str) -> tuple[str, object]:
-        full, stat = super().lookup_path(path)
-        # Whatever spelling reached here (« //fichiers », « ./ », « %2e »), judge where it lands.
-        if full and any(Path(full) == p or Path(full).is_relative_to(p) for p in self.protected):
-            return "", None
-        return full, stat
-
 
 class RequestServer:
     """The handlers and the state they share: database, tokens, limits, the kit page."""
@@ -128,7 +72,7 @@ class RequestServer:
         # One store at a time in this process: SQLite takes one writer anyway, and waiting
         # here is cheaper than waiting on its lock. The database keeps each token to one row.
         self.storing = asyncio.Lock()
-        self.notices = _notices(settings.link_lifetime.days)
+        self.notices = notices(settings.link_lifetime.days)
 
     # --- Pages ----------------------------------------------------------------------------
 
@@ -217,12 +161,12 @@ class RequestServer:
         if checked.refusal is not None or checked.issued is None or token is None:
             return self.back_to_form(request, checked.refusal or Refusal.INVALID)
         meta = self.page.meta
-        bundle = f.KitFile(meta.bundle, "Télécharger tout le kit", self._size(meta.bundle))
+        bundle = downloads.KitFile(meta.bundle, "Télécharger tout le kit", self._size(meta.bundle))
         groups = [(title, tuple(replace(item, size=self._size(item.name)) for item in items
                                 if self._file(item.name)))
                   for title, items in meta.groups]
         until = self.tokens.expiry(checked.issued).astimezone(PARIS)
-        body = f.downloads(bundle, groups, token, until)
+        body = downloads.downloads(bundle, groups, token, until)
         html = self.page.render(body, "Téléchargement")
         return HTMLResponse(html, headers={"cache-control": "no-store"})
 
@@ -247,10 +191,10 @@ class RequestServer:
         page of the errors Starlette answers in bare text."""
         page = self.settings.site_dir / "404.html"
         if not page.is_file():
-            return _ERRORS.get(status, _ERRORS[404])[0]
+            return ERRORS.get(status, ERRORS[404])[0]
         text = page.read_text(encoding="utf-8")
-        if status in _ERRORS and status != 404:
-            for role, words in zip(("title", "text"), _ERRORS[status]):
+        if status in ERRORS and status != 404:
+            for role, words in zip(("title", "text"), ERRORS[status]):
                 text = re.sub(rf'(<[a-z0-9]+ data-kit-error="{role}">).*?(</[a-z0-9]+>)',
                               lambda m, words=words: m[1] + words + m[2], text, count=1,
                               flags=re.DOTALL)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kitbuilder.render.form import RegionMeta, find_region
+from kitbuilder.render.downloads import RegionMeta, find_region
 
 _TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 

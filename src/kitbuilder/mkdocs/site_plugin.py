@@ -17,9 +17,9 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from kitbuilder import site_pages
 from kitbuilder.errors import KitError
-from kitbuilder.site_data import SiteData, load_site_data
+from kitbuilder.site import pages as site_pages
+from kitbuilder.site.data import SiteData, load_site_data
 from kitbuilder.typography import typeset
 
 log = get_plugin_logger(__name__)

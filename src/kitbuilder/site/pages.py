@@ -12,7 +12,7 @@ import icalendar
 import jinja2
 
 from kitbuilder.errors import KitError, Problem
-from kitbuilder.site_data import Event, SiteData
+from kitbuilder.site.data import Event, SiteData
 from kitbuilder.typography import NBSP
 
 _DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")

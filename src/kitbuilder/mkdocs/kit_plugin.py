@@ -1,7 +1,7 @@
 """The MkDocs face: builds the kit and adds its pages and files to the site.
 
 A rebuild with nothing changed takes what the last build added from a snapshot
-(kitbuilder.mkdocs_snapshot); the modules that load and build the kit are imported only when
+(kitbuilder.mkdocs.snapshot); the modules that load and build the kit are imported only when
 the kit has to be built.
 """
 
@@ -21,11 +21,11 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from kitbuilder import mkdocs_snapshot
 from kitbuilder.errors import KitError
-from kitbuilder.mkdocs_audio import BackgroundAudio, resolve_media
-from kitbuilder.mkdocs_nav import expand
-from kitbuilder.mkdocs_snapshot import Snapshot
+from kitbuilder.mkdocs import snapshot as mkdocs_snapshot
+from kitbuilder.mkdocs.audio import BackgroundAudio, resolve_media
+from kitbuilder.mkdocs.nav import expand
+from kitbuilder.mkdocs.snapshot import Snapshot
 from kitbuilder.typography import typeset
 
 log = get_plugin_logger(__name__)
@@ -116,7 +116,7 @@ class KitPlugin(BasePlugin[KitConfig]):
         under `key` when it is complete."""
         from kitbuilder import layout
         from kitbuilder.build import build_kit
-        from kitbuilder.mkdocs_nav import kit_nav
+        from kitbuilder.mkdocs.nav import kit_nav
         from kitbuilder.render.form import FormSettings
         from kitbuilder.render.pages import index
         from kitbuilder.render.speech import SpeechConfig

@@ -24,7 +24,7 @@ from kitbuilder.cache import file_digest
 
 FILE = "site-snapshot.json"
 _FORMAT = 1
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # all of kitbuilder, not only this face
 
 
 @dataclass(frozen=True)

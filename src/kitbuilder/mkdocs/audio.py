@@ -23,7 +23,7 @@ from kitbuilder.typography import typeset
 if TYPE_CHECKING:  # imported on every build: the build machinery only when it runs
     from kitbuilder.build import BuildResult
 
-log = get_plugin_logger("kitbuilder.mkdocs_plugin")
+log = get_plugin_logger("kitbuilder.mkdocs.kit_plugin")
 
 # The `src` of a story page's player, written relative to the page's Markdown file like a link:
 # MkDocs rewrites the links of a page, not its raw HTML.

@@ -1,0 +1,1 @@
+"""The MkDocs faces: the `kit` and `association` plugins, thin calls of the core."""
