@@ -24,8 +24,9 @@ from typing import Any
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import get_plugin_logger
 
+from kitbuilder.errors import KitError
 from kitbuilder.errors import problems as count_problems
-from kitbuilder.typography import typeset, typeset_message
+from kitbuilder.typography import typeset
 
 log = get_plugin_logger("kitbuilder.mkdocs.live")
 # « kit/fiches/x.yml:12: message », as KitError's problems are logged; the line is optional.
@@ -108,19 +109,22 @@ def _problems(messages: list[str], exc: BaseException) -> list[str]:
     summaries = set()
     error: BaseException | None = exc
     while error is not None:
-        summaries.add(_PREFIX.sub("", str(error)))
+        if not isinstance(error, KitError):  # its text is the problems themselves
+            summaries.add(_PREFIX.sub("", str(error)))
         error = error.__context__
     found = [m for m in messages if m not in summaries and not m.startswith("Aborted with")]
     return found or [str(exc) or type(exc).__name__]
 
 
 def _item(message: str) -> str:
+    """One problem, as logged (already typeset where it is ours; the lines it gives to copy
+    must stay as they are)."""
     where = _WHERE.fullmatch(message)
     if where is None:
-        return f"<li>{html.escape(typeset_message(message))}</li>"
+        return f'<li><span class="message">{html.escape(message)}</span></li>'
     line = f", ligne {where['line']}" if where["line"] else ""
     return (f"<li><span class=\"where\">Fichier <code>{html.escape(where['file'])}</code>"
-            f"{line}</span> {html.escape(typeset_message(where['message']))}</li>")
+            f"{line}</span> <span class=\"message\">{html.escape(where['message'])}</span></li>")
 
 
 def error_page(problems: list[str]) -> str:
@@ -141,6 +145,7 @@ body {{ font: 1.05rem/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem 
   padding: 0 1rem; color: #1d1d1f; background: #fff; }}
 h1 {{ font-size: 1.5rem; color: #a11b1b; }}
 li {{ margin: .6rem 0; }} .where {{ display: block; font-weight: 600; }}
+.message {{ white-space: pre-wrap; }}
 code {{ background: #f1f1f4; padding: 0 .25rem; border-radius: .2rem; }}
 </style></head>
 <body><main>
