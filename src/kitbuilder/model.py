@@ -200,6 +200,17 @@ class StoryManifest:
 
 
 @dataclass(frozen=True)
+class Licence:
+    """The kit's licence, stated once in `kit.yml`: the site's legal notice, the documents and
+    the zip all say it from here."""
+
+    __pydantic_config__ = _STRICT
+    name: Text  # « CC BY-SA 4.0 »
+    title: Text  # its full name, in French
+    href: Text  # the licence's text, in French
+
+
+@dataclass(frozen=True)
 class Manifest:
     """`kit.yml`: what the kit is called and which files make it."""
 
@@ -213,6 +224,7 @@ class Manifest:
     story: StoryManifest
     subtitle: str = ""
     lexicon: str | None = None
+    licence: Licence | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +233,7 @@ class Imprint:
 
     title: str
     publisher: str
+    licence: Licence | None = None
 
 
 @dataclass(frozen=True)
@@ -234,7 +247,8 @@ class Kit:
     sheets: tuple[Sheet, ...]
     story: Story
     lexicon: tuple[tuple[str, str], ...] = ()  # written form -> how synthesis should say it
+    licence: Licence | None = None
 
     @property
     def imprint(self) -> Imprint:
-        return Imprint(self.title, self.publisher)
+        return Imprint(self.title, self.publisher, self.licence)
