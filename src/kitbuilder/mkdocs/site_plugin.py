@@ -18,7 +18,9 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
-from kitbuilder.errors import KitError
+from kitbuilder.errors import KitError, problems
+from kitbuilder.mkdocs import live
+from kitbuilder.mkdocs.messages import say_nav_in_french
 from kitbuilder.site import meta
 from kitbuilder.site import pages as site_pages
 from kitbuilder.site.data import SiteData, load_site_data
@@ -46,6 +48,7 @@ class SitePlugin(BasePlugin[SiteConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.root = Path(config.config_file_path).resolve().parent
+        say_nav_in_french(Path(config.config_file_path), Path(config.docs_dir))
         self.data = _or_stop(lambda: load_site_data(self.root / self.config.data_dir, self.root))
         self.values = site_pages.context(self.data, datetime.now())
         kit_dir = self.root / self.config.kit_dir
@@ -125,6 +128,7 @@ class SitePlugin(BasePlugin[SiteConfig]):
                 french.write_text(text + addition, encoding="utf-8")
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:
+        live.install(server)  # a mistake in a rebuild: a French page in the browser
         server.watch(str(self.root / self.config.data_dir))
 
 
@@ -149,5 +153,6 @@ def _or_stop(step):
     except KitError as exc:
         for problem in exc.problems:
             log.error(str(problem))
-        raise PluginError(f"{len(exc.problems)} problem(s) in the site's sources; see above") \
+        count = problems(len(exc.problems))
+        raise PluginError(typeset(f"les sources du site contiennent {count}, listés ci-dessus")) \
             from None
