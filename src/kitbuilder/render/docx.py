@@ -228,7 +228,7 @@ def _grid(doc: Document, headers: list[str], rows: int) -> Table:
 
 def _field(doc: Document, field: SheetField) -> None:
     if isinstance(field, LinesField):
-        for _ in range(field.count):
+        for _ in range(field.lines):
             doc.add_paragraph(style="Kit Writing Line")
     elif isinstance(field, BoxField):
         box = _grid(doc, [""], 0)

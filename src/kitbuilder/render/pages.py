@@ -235,7 +235,7 @@ def blocks(items: tuple[Block, ...]) -> list[str]:
 def _field(field: SheetField) -> str:
     """Blank spaces to fill in by hand once the page is printed."""
     if isinstance(field, LinesField):
-        return '<div class="kit-lines">' + '<div class="kit-line"></div>' * field.count + "</div>"
+        return '<div class="kit-lines">' + '<div class="kit-line"></div>' * field.lines + "</div>"
     if isinstance(field, BoxField):
         return f'<div class="kit-box kit-h-{_half_cm(field.height)}"></div>'
     if isinstance(field, TableField):
