@@ -32,7 +32,7 @@ def to_pdf(files: list[Path], out: Path) -> dict[str, Path]:
             [soffice(), f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
              "--norestore", "--nolockcheck", "--convert-to", "pdf", "--outdir", str(out),
              *map(str, files)],
-            capture_output=True, text=True, timeout=600)
+            capture_output=True, text=True, timeout=600, check=False)
     converted = {f.name: out / f"{f.stem}.pdf" for f in files}
     missing = [name for name, pdf in converted.items() if not pdf.is_file()]
     assert not missing, f"LibreOffice did not convert {missing}: {run.stdout} {run.stderr}"

@@ -8,6 +8,7 @@ least their `height`, and the page's free space given to the writing fields, not
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pdfplumber
@@ -81,7 +82,7 @@ def _measure(sheet: Sheet, pdf: Path) -> list[str]:
 
 def _field_problems(field, label_bottom: float, tops: list[float]) -> list[str]:
     name = f"« {field.label} »"
-    gaps = [b - a for a, b in zip(tops, tops[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(tops)]
     if isinstance(field, LinesField):
         if len(tops) != field.lines:
             return [f"{name}: {len(tops)} ruled lines drawn for lines: {field.lines}"]

@@ -77,7 +77,7 @@ def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
         lines += ["## Télécharger le kit", "",
                   downloads.region(form.form(form.FormState(), offer.privacy_url), offer.privacy_url,
                               kit.bundle, _downloads(kit, groups)), ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + print_mark(kit)
 
 
 def contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
@@ -111,7 +111,7 @@ def guide(kit: Kit) -> str:
     head = [f"# {esc(kit.guide.title)}", "",
             f"[Télécharger le guide (Word)]({layout.FILES}/{layout.GUIDE_DOCX})",
             "{ .kit-download }", ""]
-    return "\n".join(head + blocks(kit.guide.blocks))
+    return "\n".join(head + blocks(kit.guide.blocks)) + print_mark(kit)
 
 
 def summary_table(kit: Kit) -> str:
@@ -127,7 +127,7 @@ def summary_table(kit: Kit) -> str:
         cells = [f"**{number}. {esc(step.title)}**",
                  *(esc(getattr(step, name)) for name, _ in STEP_COLUMNS)]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + print_mark(kit, "kit-landscape")
 
 
 def sheet(kit: Kit, item: Sheet) -> str:
@@ -143,7 +143,8 @@ def sheet(kit: Kit, item: Sheet) -> str:
         lines += [f"{n}. {esc(text)}" for n, text in enumerate(item.instructions, 1)] + [""]
     for field in item.fields:
         lines += [f"### {esc(field.label)}", "", _field(field), ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + print_mark(kit, "kit-sheet", *(["kit-landscape"] if item.landscape
+                                                            else []))
 
 
 def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -> str:
@@ -162,7 +163,16 @@ def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -
                   f"## {esc(scene.title)}", ""] + blocks(scene.blocks)
     lines += ["## Questions pour le groupe", ""]
     lines += blocks((ListBlock(item.questions, ordered=True),))
-    return "\n".join(lines)
+    return "\n".join(lines) + print_mark(kit)
+
+
+def print_mark(kit: Kit, *classes: str) -> str:
+    """An invisible mark that the print style reads: the kit's name for the running footer
+    (print.js copies it into the page's CSS), and how the page prints (`kit-sheet`: fills one
+    page; `kit-landscape`: A4 sideways)."""
+    name = html.escape(f"{kit.title} — {kit.publisher}", quote=True)
+    names = " ".join(("kit-print-mark", *classes))
+    return f'\n\n<div class="{names}" data-kit-name="{name}" hidden></div>\n'
 
 
 def _player(item: StoryPart, chapters: tuple[float, ...], files: str) -> list[str]:
