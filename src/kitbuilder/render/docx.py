@@ -13,6 +13,7 @@ from docx.shared import Cm
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from kitbuilder.model import (
+    SCENE_QUESTIONS,
     STEP_COLUMNS,
     Block,
     Guide,
@@ -78,6 +79,9 @@ def story(imprint: Imprint, story_title: str, parts: tuple[StoryPart, ...], out:
         for scene in part.scenes:
             doc.add_heading(scene.title, level=2)
             _blocks(doc, scene.blocks)
+            if scene.questions:
+                doc.add_heading(SCENE_QUESTIONS, level=3)
+                _blocks(doc, (ListBlock(scene.questions),))
         doc.add_heading(QUESTIONS, level=2)
         # The questions are read together: never split across two pages.
         questions = _list(doc, ListBlock(part.questions, ordered=True))
