@@ -36,7 +36,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory, built_site: Path) -> tupl
     run = subprocess.run([*KITBUILDER, "site", "--out", str(folder / "inputs")], cwd=ROOT,
                          capture_output=True, text=True, timeout=600, check=False)
     assert run.returncode == 0, run.stderr
-    assert "build them with: properdocs build" in run.stdout
+    assert "pour construire le site\u00a0: properdocs build" in run.stdout
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     built = subprocess.run([str(PROPERDOCS), "build", "--strict", "-f",
                             str(folder / "inputs" / "mkdocs.yml"), "-d", str(folder / "site")],

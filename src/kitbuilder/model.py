@@ -167,10 +167,16 @@ class Sheet:
 # --- The story ------------------------------------------------------------------------------
 
 
+SCENE_QUESTIONS = "Pour en parler"  # the heading of a scene's own questions, as written
+
+
 @dataclass(frozen=True)
 class Scene:
     title: str
     blocks: tuple[Block, ...]
+    # « ### Pour en parler »: questions for a group that works on this scene alone. Shown on
+    # the page and in the Word files, never said by the narration.
+    questions: tuple[Inline, ...] = ()
 
 
 @dataclass(frozen=True)

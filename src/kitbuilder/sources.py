@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from kitbuilder import markdown_blocks as mdb
 from kitbuilder.errors import KitError, Problem
 from kitbuilder.model import (
+    SCENE_QUESTIONS,
     Block,
     Guide,
     Heading,
@@ -251,21 +252,38 @@ def _sections(blocks: list[mdb.Located], shown: Path) -> list[tuple[mdb.Located,
     for located in blocks:
         if located.source_level == 2:
             sections.append((located, []))
-        elif located.source_level > 2:
+        elif located.source_level > 2 and not (
+                located.source_level == 3 and sections
+                and located.block.text.strip().lower() == SCENE_QUESTIONS.lower()):
             raise KitError([Problem(shown, located.line, "dans un récit, seuls les titres « ## » "
-                                                         "(une scène) sont permis")])
+                                                         "(une scène) et « ### Pour en parler » "
+                                                         "(ses questions) sont permis")])
         elif sections:
             sections[-1][1].append(located)
     return sections
 
 
 def _scene(head: mdb.Located, body: list[mdb.Located], shown: Path) -> Scene:
-    blocks: tuple[Block, ...] = tuple(b.block for b in body)
+    split = next((i for i, b in enumerate(body) if b.source_level == 3), len(body))
+    blocks: tuple[Block, ...] = tuple(b.block for b in body[:split])
     if not any(isinstance(b, Paragraph) and "".join(s.text for s in b.spans).strip()
                for b in blocks):
         raise KitError([Problem(shown, head.line,
                                 f"la scène « {head.block.text} » n'a pas de texte")])
-    return Scene(head.block.text, blocks)
+    questions: tuple[Inline, ...] = ()
+    if split < len(body):
+        questions = _scene_questions(body[split], body[split + 1:], shown)
+    return Scene(head.block.text, blocks, questions)
+
+
+def _scene_questions(head: mdb.Located, body: list[mdb.Located],
+                     shown: Path) -> tuple[Inline, ...]:
+    """« ### Pour en parler » closes a scene: one list of questions and nothing else."""
+    if len(body) != 1 or not isinstance(body[0].block, ListBlock) or not body[0].block.items:
+        raise KitError([Problem(shown, head.line, "« ### Pour en parler » doit être suivi "
+                                                  "d'une seule liste de questions (- …), "
+                                                  "à la fin de la scène")])
+    return body[0].block.items
 
 
 def _questions(head: mdb.Located, body: list[mdb.Located], shown: Path) -> tuple[Inline, ...]:

@@ -20,9 +20,11 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from kitbuilder.errors import KitError
+from kitbuilder.errors import KitError, problems
+from kitbuilder.mkdocs import live
 from kitbuilder.mkdocs import snapshot as mkdocs_snapshot
 from kitbuilder.mkdocs.audio import BackgroundAudio, resolve_media
+from kitbuilder.mkdocs.messages import say_nav_in_french
 from kitbuilder.site import inputs
 from kitbuilder.site.inputs import KitInputs
 from kitbuilder.site.nav import expand
@@ -74,6 +76,7 @@ class KitPlugin(BasePlugin[KitConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return config
+        say_nav_in_french(Path(config.config_file_path), Path(config.docs_dir), self.config.url)
         config.extra_css.extend(inputs.STYLESHEETS)
         config.extra_javascript.extend(inputs.SCRIPTS)
         if "attr_list" not in config.markdown_extensions:  # the kit's pages use { .class }
@@ -118,7 +121,8 @@ class KitPlugin(BasePlugin[KitConfig]):
         except KitError as exc:
             for problem in exc.problems:
                 log.error(str(problem))
-            raise PluginError(f"the kit has {len(exc.problems)} problem(s); see above") from None
+            raise PluginError(typeset(f"le kit contient {problems(len(exc.problems))}, "
+                                      "listés ci-dessus ; rien n'a été reconstruit")) from None
         base = self.config.url.strip("/")
         offer = inputs.kit_offer(base, self.config.privacy_url, self.config.form_url)
         added = inputs.kit_inputs(result, base, offer)
@@ -148,6 +152,7 @@ class KitPlugin(BasePlugin[KitConfig]):
         return resolve_media(html, page, files)
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:
+        live.install(server)  # a mistake in a rebuild: a French page in the browser
         if self.config.enabled:
             server.watch(str(self._path(config, self.config.kit_dir)))
             audio = self._path(config, self.config.audio_dir)

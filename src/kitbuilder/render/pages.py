@@ -7,6 +7,7 @@ import re
 
 from kitbuilder import layout
 from kitbuilder.model import (
+    SCENE_QUESTIONS,
     STEP_COLUMNS,
     Block,
     BoxField,
@@ -160,6 +161,8 @@ def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -
     for number, scene in enumerate(item.scenes, 1):
         lines += [f'<div class="kit-scene" id="{layout.scene_anchor(number)}"></div>', "",
                   f"## {esc(scene.title)}", ""] + blocks(scene.blocks)
+        if scene.questions:
+            lines += [f"### {SCENE_QUESTIONS}", ""] + blocks((ListBlock(scene.questions),))
     lines += ["## Questions pour le groupe", ""]
     lines += blocks((ListBlock(item.questions, ordered=True),))
     return "\n".join(lines)
