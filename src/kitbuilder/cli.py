@@ -20,7 +20,7 @@ from kitbuilder.errors import KitError, problems
 from kitbuilder.render.speech import SpeechConfig
 from kitbuilder.server import commands as server_commands
 from kitbuilder.sources import load_kit
-from kitbuilder.typography import typeset
+from kitbuilder.typography import typeset, typeset_message
 
 if TYPE_CHECKING:
     from kitbuilder.build import BuildResult
@@ -59,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             kit = load_kit(args.kit)
-            print(typeset(f"{args.kit} : tout est en ordre — {len(kit.sheets)} fiches, "
-                          f"{len(kit.story.parts)} parties du récit"))
+            print(typeset_message(f"« {args.kit} » : tout est en ordre — {len(kit.sheets)} "
+                                  f"fiches, {len(kit.story.parts)} parties du récit"))
         else:
             # Only a build loads the renderers (numpy, scipy, python-docx: a second or more).
             from kitbuilder.build import build_kit
@@ -72,11 +72,13 @@ def main(argv: list[str] | None = None) -> int:
             publish(result, args.out)
             print(result.summary())
             print("\n".join(result.narration))
-            print(typeset(f"écrit dans {args.out}"))
+            print(typeset_message(f"écrit dans « {args.out} »"))
     except KitError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(typeset(f"{problems(len(exc.problems))} ; rien n'a été construit."),
+        count = len(exc.problems)
+        print(typeset(f"{problems(count)} trouvé{'s' if count > 1 else ''} ; rien n'a été "
+                      "construit."),
               file=sys.stderr)
         return 1
     return 0
