@@ -219,6 +219,24 @@ class Manifest:
     story: StoryManifest
     subtitle: str = ""
     lexicon: str | None = None
+    voices: str | None = None  # the voices file: who speaks with which voice (issue 13)
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Which voice says the narration and which says each character (`voix.yml`)."""
+
+    narrator: str | None = None  # a voice of kitbuilder.voices.PALETTE; None: the engine's
+    characters: tuple[tuple[str, str], ...] = ()  # (name as in the dialogue, voice)
+
+    def voice_of(self, speaker: str | None) -> str | None:
+        """The voice of a speaker; the narrator's for the narration and anyone unlisted."""
+        if speaker:
+            wanted = " ".join(speaker.split())
+            for name, voice in self.characters:
+                if " ".join(name.split()) == wanted:
+                    return voice
+        return self.narrator
 
 
 @dataclass(frozen=True)
@@ -240,6 +258,7 @@ class Kit:
     sheets: tuple[Sheet, ...]
     story: Story
     lexicon: tuple[tuple[str, str], ...] = ()  # written form -> how synthesis should say it
+    cast: Cast = Cast()  # the voices of the narration and of the characters
 
     @property
     def imprint(self) -> Imprint:

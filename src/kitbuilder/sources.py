@@ -12,6 +12,7 @@ from kitbuilder.errors import KitError, Problem
 from kitbuilder.model import (
     SCENE_QUESTIONS,
     Block,
+    Cast,
     Guide,
     Heading,
     Inline,
@@ -26,6 +27,7 @@ from kitbuilder.model import (
     SummaryTable,
 )
 from kitbuilder.typography import typeset_all
+from kitbuilder.voices import read_voices
 from kitbuilder.yamlsource import Loc, forbidden_character, validate
 from kitbuilder.yamlsource import read_yaml as _parse_yaml
 
@@ -90,6 +92,9 @@ def load_kit(kit_dir: Path) -> Kit:
              for i, rel in enumerate(manifest.story.parts)]
     lexicon = (source(("lexicon",), manifest.lexicon, _read_lexicon)
                if manifest.lexicon else ())
+    cast = (source(("voices",), manifest.voices,
+                   lambda path, where: read_voices(path, where, Story("", tuple(parts))))
+            if manifest.voices and all(parts) else None)
     problems += _unlisted(kit_dir, manifest, shown)
     _check_unique(sheets, manifest.sheets, ("sheets",), "fiche", lines,
                   shown(manifest_path), problems)
@@ -101,6 +106,7 @@ def load_kit(kit_dir: Path) -> Kit:
         title=manifest.title, subtitle=manifest.subtitle, publisher=manifest.publisher,
         bundle=manifest.bundle, guide=guide, table=table, sheets=tuple(sheets),
         story=Story(manifest.story.title, tuple(parts)), lexicon=lexicon or (),
+        cast=cast or Cast(),
     )
     return typeset_all(kit)
 
