@@ -22,7 +22,7 @@ from kitbuilder.errors import KitError, problems
 from kitbuilder.render.speech import SpeechConfig
 from kitbuilder.server import commands as server_commands
 from kitbuilder.sources import load_kit
-from kitbuilder.typography import typeset
+from kitbuilder.typography import typeset, typeset_message
 
 if TYPE_CHECKING:
     from kitbuilder.build import BuildResult
@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
                      help="dossier des sources du kit (par défaut : kit)")
     build.add_argument("--out", type=Path, required=True, metavar="DOSSIER",
                        help="dossier à écrire (remplacé en entier)")
-    build.add_argument("--cache", type=Path, default=Path(".cache/kitbuilder"), metavar="DOSSIER",
+    build.add_argument("--cache", type=Path, default=Path(".cache/kitbuilder"),
+                       metavar="DOSSIER",
                        help="dossier du cache (par défaut : .cache/kitbuilder)")
     build.add_argument("--audio", type=Path, default=None, metavar="DOSSIER",
                        help="narration enregistrée, <partie>/<scène>.wav|flac|mp3|ogg "
@@ -71,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             kit = load_kit(args.kit)
-            print(typeset(f"{args.kit} : tout est en ordre — {len(kit.sheets)} fiches, "
-                          f"{len(kit.story.parts)} parties du récit"))
+            print(typeset_message(f"« {args.kit} » : tout est en ordre — {len(kit.sheets)} "
+                                  f"fiches, {len(kit.story.parts)} parties du récit"))
         elif args.command == "site":
             from kitbuilder.site.export import export
 
@@ -94,11 +95,13 @@ def main(argv: list[str] | None = None) -> int:
             publish(args.out, lambda staging: write_kit(result, staging))
             print(result.summary())
             print("\n".join(result.narration))
-            print(typeset(f"écrit dans {args.out}"))
+            print(typeset_message(f"écrit dans « {args.out} »"))
     except KitError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(typeset(f"{problems(len(exc.problems))} ; rien n'a été construit."),
+        count = len(exc.problems)
+        print(typeset(f"{problems(count)} trouvé{'s' if count > 1 else ''} ; rien n'a été "
+                      "construit."),
               file=sys.stderr)
         return 1
     return 0
