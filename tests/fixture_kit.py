@@ -76,7 +76,7 @@ fields:
       - Ce qui est dit ici reste ici.
   - kind: lines
     label: Règles ajoutées par le groupe
-    count: 4
+    lines: 4
 """
 
 SHEET_FOLLOW_UP = """\

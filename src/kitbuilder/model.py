@@ -109,17 +109,19 @@ STEP_COLUMNS = (
 
 @dataclass(frozen=True)
 class LinesField:
-    """Ruled lines to write on."""
+    """Ruled lines to write on: `lines` rules, each at least 8 mm below the one above (more when
+    the page has room to share)."""
 
     __pydantic_config__ = _STRICT
     kind: Literal["lines"]
     label: Text
-    count: Annotated[int, Ge(1), Le(30)] = 3
+    lines: Annotated[int, Ge(1), Le(30)] = 3
 
 
 @dataclass(frozen=True)
 class BoxField:
-    """An empty framed box; height in centimetres."""
+    """An empty framed box; `height` is its least height in centimetres: it grows with the
+    page's free space."""
 
     __pydantic_config__ = _STRICT
     kind: Literal["box"]
@@ -129,7 +131,8 @@ class BoxField:
 
 @dataclass(frozen=True)
 class TableField:
-    """A table with headed columns and empty rows to fill in."""
+    """A table with headed columns and `rows` empty rows to fill in, each at least 8 mm high
+    (more when the page has room to share)."""
 
     __pydantic_config__ = _STRICT
     kind: Literal["table"]
@@ -162,6 +165,7 @@ class Sheet:
     fields: Annotated[tuple[SheetField, ...], MinLen(1)]
     instructions: tuple[Text, ...] = ()
     pages: Annotated[int, Ge(1), Le(10)] = 1  # printed A4 pages the sheet may take
+    landscape: bool = False  # printed on A4 turned sideways, for a wide table
 
 
 # --- The story ------------------------------------------------------------------------------
@@ -231,6 +235,24 @@ class Manifest:
     subtitle: str = ""
     lexicon: str | None = None
     licence: Licence | None = None
+    voices: str | None = None  # the voices file: who speaks with which voice (issue 13)
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Which voice says the narration and which says each character (`voix.yml`)."""
+
+    narrator: str | None = None  # a voice of kitbuilder.voices.PALETTE; None: the engine's
+    characters: tuple[tuple[str, str], ...] = ()  # (name as in the dialogue, voice)
+
+    def voice_of(self, speaker: str | None) -> str | None:
+        """The voice of a speaker; the narrator's for the narration and anyone unlisted."""
+        if speaker:
+            wanted = " ".join(speaker.split())
+            for name, voice in self.characters:
+                if " ".join(name.split()) == wanted:
+                    return voice
+        return self.narrator
 
 
 @dataclass(frozen=True)
@@ -254,6 +276,7 @@ class Kit:
     story: Story
     lexicon: tuple[tuple[str, str], ...] = ()  # written form -> how synthesis should say it
     licence: Licence | None = None
+    cast: Cast = Cast()  # the voices of the narration and of the characters
 
     @property
     def imprint(self) -> Imprint:

@@ -12,6 +12,7 @@ from kitbuilder.errors import KitError, Problem
 from kitbuilder.model import (
     SCENE_QUESTIONS,
     Block,
+    Cast,
     Guide,
     Heading,
     Inline,
@@ -27,6 +28,7 @@ from kitbuilder.model import (
     SummaryTable,
 )
 from kitbuilder.typography import typeset_all
+from kitbuilder.voices import read_voices
 from kitbuilder.yamlsource import Loc, forbidden_character, validate
 from kitbuilder.yamlsource import read_yaml as _parse_yaml
 
@@ -91,6 +93,9 @@ def load_kit(kit_dir: Path) -> Kit:
              for i, rel in enumerate(manifest.story.parts)]
     lexicon = (source(("lexicon",), manifest.lexicon, _read_lexicon)
                if manifest.lexicon else ())
+    cast = (source(("voices",), manifest.voices,
+                   lambda path, where: read_voices(path, where, Story("", tuple(parts))))
+            if manifest.voices and all(parts) else None)
     problems += _unlisted(kit_dir, manifest, shown)
     _check_unique(sheets, manifest.sheets, ("sheets",), "fiche", lines,
                   shown(manifest_path), problems)
@@ -103,6 +108,7 @@ def load_kit(kit_dir: Path) -> Kit:
         bundle=manifest.bundle, guide=guide, table=table, sheets=tuple(sheets),
         story=Story(manifest.story.title, tuple(parts)), lexicon=lexicon or (),
         licence=manifest.licence,
+        cast=cast or Cast(),
     )
     return typeset_all(kit)
 
@@ -178,7 +184,24 @@ def _read_sheet(path: Path, shown: Path) -> Sheet:
             raise KitError([Problem(shown, lines.get(("slug",)), "clé inconnue « slug » : "
                                     "l'adresse d'une fiche vient du nom de son fichier")])
         data = {"slug": slug, **data}
+        _old_line_counts(data, lines, shown)
     return validate(Sheet, data, lines, shown)
+
+
+def _old_line_counts(data: dict[str, Any], lines: dict[Loc, int], shown: Path) -> None:
+    """`count`, the former name of a lines field's `lines`, is still read (sheets written
+    before the rename keep working); both at once is an error."""
+    fields = data.get("fields")
+    for i, field in enumerate(fields if isinstance(fields, list) else ()):
+        if not (isinstance(field, dict) and field.get("kind") == "lines" and "count" in field):
+            continue
+        if "lines" in field:
+            raise KitError([Problem(shown, lines.get(("fields", i, "count")),
+                                    "« count » et « lines » disent la même chose (le nombre de "
+                                    "lignes) : gardez seulement « lines »")])
+        field["lines"] = field.pop("count")
+        if ("fields", i, "count") in lines:
+            lines[("fields", i, "lines")] = lines[("fields", i, "count")]
 
 
 def _read_lexicon(path: Path, shown: Path) -> tuple[tuple[str, str], ...]:
