@@ -29,11 +29,13 @@ from kitbuilder.mkdocs.snapshot import Snapshot
 from kitbuilder.typography import typeset
 
 log = get_plugin_logger(__name__)
+PHASES_CSS = "phases.css"  # render.pages.PHASES_CSS: not imported, the plugin stays light
 CSS = "assets/kitbuilder/kit.css"
 FORM_CSS = "assets/kitbuilder/form.css"
 PRINT_JS = "assets/kitbuilder/print.js"
 AUDIO_CSS = "assets/kitbuilder/kit-audio.css"
 AUDIO_JS = "assets/kitbuilder/kit-audio.js"
+IDENTITY_CSS = "assets/kitbuilder/kit-identity.css"
 
 
 class KitConfig(base.Config):
@@ -84,6 +86,7 @@ class KitPlugin(BasePlugin[KitConfig]):
         config.extra_javascript.append(PRINT_JS)
         config.extra_css.append(AUDIO_CSS)
         config.extra_javascript.append(AUDIO_JS)
+        config.extra_css.append(IDENTITY_CSS)
         if "attr_list" not in config.markdown_extensions:  # the kit's pages use { .class }
             config.markdown_extensions.append("attr_list")
         kit_dir = self._path(config, self.config.kit_dir)
@@ -99,6 +102,9 @@ class KitPlugin(BasePlugin[KitConfig]):
         else:
             self._tell(f"kit: nothing changed since the last build, {len(self.added.files)} "
                        "files reused from the cache", self.added, pending=False)
+        phases = f"{self.config.url.strip('/')}/{PHASES_CSS}"
+        if phases in self.added.pages:  # the phases' colours, made from kit.yml
+            config.extra_css.append(phases)
         if config.nav:
             config.nav = expand(config.nav, f"{self.config.url.strip('/')}/", self.added.nav)
         return config
@@ -155,7 +161,7 @@ class KitPlugin(BasePlugin[KitConfig]):
             files.append(File.generated(config, path, content=markdown))
         for path, stored in self.added.files:
             files.append(File.generated(config, path, abs_src_path=stored))
-        for name in (CSS, FORM_CSS, PRINT_JS, AUDIO_CSS, AUDIO_JS):
+        for name in (CSS, FORM_CSS, PRINT_JS, AUDIO_CSS, AUDIO_JS, IDENTITY_CSS):
             source = resources("kitbuilder") / "resources" / Path(name).name
             files.append(File.generated(config, name, abs_src_path=str(source)))
         return files
