@@ -99,13 +99,6 @@ steps:
 SHEET_RULES = """\
 title: Les règles de l'échange
 purpose: Poser le cadre avant de commencer.
-phase: animer
-info:
-  when: Séance 1, en ouverture
-  who: Tout le groupe
-  duration: 20 minutes
-  materials:
-    - Des feutres
 instructions:
   - Lire les règles à voix haute.
   - Demander au groupe s'il veut en ajouter.
@@ -118,6 +111,13 @@ fields:
   - kind: lines
     label: Règles ajoutées par le groupe
     count: 4
+phase: animer
+info:
+  when: Séance 1, en ouverture
+  who: Tout le groupe
+  duration: 20 minutes
+  materials:
+    - Des feutres
 """
 
 SHEET_FOLLOW_UP = """\

@@ -22,7 +22,7 @@ def _replace(name: str, old: str, new: str) -> dict[str, str]:
 
 BROKEN = {
     "unknown phase on a sheet": (_replace("fiches/regles.yml", "phase: animer", "phase: animr"),
-                                 "kit/fiches/regles.yml", 3, "phase inconnue « animr »"),
+                                 "kit/fiches/regles.yml", 15, "phase inconnue « animr »"),
     "unknown phase on a step": (_replace("tableau.yml", "    phase: animer", "    phase: x"),
                                 "kit/tableau.yml", 16, "preparer, animer"),
     "pale colour": (_replace("kit.yml", '"#b3400f"', '"#ffd54f"'), "kit/kit.yml", 30,
@@ -32,7 +32,7 @@ BROKEN = {
     "phase twice": (_replace("kit.yml", "id: animer", "id: preparer"), "kit/kit.yml", 28,
                     "en double"),
     "info box without its duration": (_replace("fiches/regles.yml", "  duration: 20 minutes\n",
-                                               ""), "kit/fiches/regles.yml", 4, "duration"),
+                                               ""), "kit/fiches/regles.yml", 16, "duration"),
     "glossary entry without meaning": (_replace("glossaire.yml", "IDEC: Infirmier ou infirmière "
                                                 "diplômé(e) d'État coordinateur", "IDEC: ''"),
                                        "kit/glossaire.yml", 1, "« IDEC »"),
@@ -55,7 +55,7 @@ def test_a_broken_identity_source_names_file_line_and_expectation(tmp_path: Path
 def test_phases_info_and_edition_reach_the_model_and_the_pages(tmp_path: Path) -> None:
     kit = load_kit(write_kit(tmp_path))
     assert [p.label for p in kit.phases] == ["Préparer", "Animer"]
-    assert kit.edition.date is not None and kit.edition.date.isoformat() == "2026-03-01"
+    assert kit.edition.published is not None and kit.edition.published.isoformat() == "2026-03-01"
     assert kit.edition.contacts is not None and kit.edition.contacts.phone == "01 00 00 00 00"
     assert [a for a, _ in kit.edition.glossary] == ["Ehpad", "IDEC"]
     built = pages.pages(kit)
@@ -72,7 +72,7 @@ def test_the_shipped_kit_gives_every_sheet_and_step_a_phase_and_every_sheet_its_
     kit = load_kit(ROOT / "kit")
     assert all(s.phase and s.info for s in kit.sheets), [s.slug for s in kit.sheets]
     assert all(step.phase for step in kit.table.steps)
-    assert kit.edition.date and kit.edition.licence and kit.edition.contacts
+    assert kit.edition.published and kit.edition.licence and kit.edition.contacts
     # Every acronym the kit's text uses is explained on its last page.
     text = repr((kit.guide, kit.table, kit.sheets, kit.story))
     used = set(re.findall(r"\b[A-Z]{2,6}\b", text))

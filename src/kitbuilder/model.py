@@ -198,10 +198,16 @@ class Sheet:
 # --- The story ------------------------------------------------------------------------------
 
 
+SCENE_QUESTIONS = "Pour en parler"  # the heading of a scene's own questions, as written
+
+
 @dataclass(frozen=True)
 class Scene:
     title: str
     blocks: tuple[Block, ...]
+    # « ### Pour en parler »: questions for a group that works on this scene alone. Shown on
+    # the page and in the Word files, never said by the narration.
+    questions: tuple[Inline, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -273,6 +279,7 @@ class Manifest:
     story: StoryManifest
     subtitle: str = ""
     lexicon: str | None = None
+    voices: str | None = None  # the voices file: who speaks with which voice (issue 13)
     # The edition (issue 11): what covers and the credits page say.
     audience: str = ""  # for whom the kit is, a sentence or two
     edition: date | None = None
@@ -281,6 +288,23 @@ class Manifest:
     phases: tuple[Phase, ...] = ()
     glossary: str | None = None  # a YAML file: acronym -> what it stands for
     association: str | None = None  # the association's data file (contacts), from kit/
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Which voice says the narration and which says each character (`voix.yml`)."""
+
+    narrator: str | None = None  # a voice of kitbuilder.voices.PALETTE; None: the engine's
+    characters: tuple[tuple[str, str], ...] = ()  # (name as in the dialogue, voice)
+
+    def voice_of(self, speaker: str | None) -> str | None:
+        """The voice of a speaker; the narrator's for the narration and anyone unlisted."""
+        if speaker:
+            wanted = " ".join(speaker.split())
+            for name, voice in self.characters:
+                if " ".join(name.split()) == wanted:
+                    return voice
+        return self.narrator
 
 
 @dataclass(frozen=True)
@@ -296,7 +320,7 @@ class Edition:
     """The publication's front and back matter: covers, « Le kit en bref », credits page."""
 
     audience: str = ""
-    date: date | None = None
+    published: date | None = None  # the edition's date
     licence: Licence | None = None
     credits: tuple[str, ...] = ()
     contacts: Contacts | None = None
@@ -314,6 +338,7 @@ class Kit:
     sheets: tuple[Sheet, ...]
     story: Story
     lexicon: tuple[tuple[str, str], ...] = ()  # written form -> how synthesis should say it
+    cast: Cast = Cast()  # the voices of the narration and of the characters
     phases: tuple[Phase, ...] = ()
     edition: Edition = Edition()
 

@@ -11,7 +11,9 @@ from kitbuilder import markdown_blocks as mdb
 from kitbuilder import sources_edition
 from kitbuilder.errors import KitError, Problem
 from kitbuilder.model import (
+    SCENE_QUESTIONS,
     Block,
+    Cast,
     Guide,
     Heading,
     Inline,
@@ -26,6 +28,7 @@ from kitbuilder.model import (
     SummaryTable,
 )
 from kitbuilder.typography import typeset_all
+from kitbuilder.voices import read_voices
 from kitbuilder.yamlsource import Loc, forbidden_character, validate
 from kitbuilder.yamlsource import read_yaml as _parse_yaml
 
@@ -90,6 +93,9 @@ def load_kit(kit_dir: Path) -> Kit:
              for i, rel in enumerate(manifest.story.parts)]
     lexicon = (source(("lexicon",), manifest.lexicon, _read_lexicon)
                if manifest.lexicon else ())
+    cast = (source(("voices",), manifest.voices,
+                   lambda path, where: read_voices(path, where, Story("", tuple(parts))))
+            if manifest.voices and all(parts) else None)
     problems += _unlisted(kit_dir, manifest, shown)
     problems += sources_edition.check_manifest_phases(manifest, lines, shown(manifest_path))
     problems += sources_edition.check_phases(
@@ -109,7 +115,7 @@ def load_kit(kit_dir: Path) -> Kit:
         title=manifest.title, subtitle=manifest.subtitle, publisher=manifest.publisher,
         bundle=manifest.bundle, guide=guide, table=table, sheets=tuple(sheets),
         story=Story(manifest.story.title, tuple(parts)), lexicon=lexicon or (),
-        phases=manifest.phases, edition=edition,
+        cast=cast or Cast(), phases=manifest.phases, edition=edition,
     )
     return typeset_all(kit)
 
@@ -261,21 +267,38 @@ def _sections(blocks: list[mdb.Located], shown: Path) -> list[tuple[mdb.Located,
     for located in blocks:
         if located.source_level == 2:
             sections.append((located, []))
-        elif located.source_level > 2:
+        elif located.source_level > 2 and not (
+                located.source_level == 3 and sections
+                and located.block.text.strip().lower() == SCENE_QUESTIONS.lower()):
             raise KitError([Problem(shown, located.line, "dans un récit, seuls les titres « ## » "
-                                                         "(une scène) sont permis")])
+                                                         "(une scène) et « ### Pour en parler » "
+                                                         "(ses questions) sont permis")])
         elif sections:
             sections[-1][1].append(located)
     return sections
 
 
 def _scene(head: mdb.Located, body: list[mdb.Located], shown: Path) -> Scene:
-    blocks: tuple[Block, ...] = tuple(b.block for b in body)
+    split = next((i for i, b in enumerate(body) if b.source_level == 3), len(body))
+    blocks: tuple[Block, ...] = tuple(b.block for b in body[:split])
     if not any(isinstance(b, Paragraph) and "".join(s.text for s in b.spans).strip()
                for b in blocks):
         raise KitError([Problem(shown, head.line,
                                 f"la scène « {head.block.text} » n'a pas de texte")])
-    return Scene(head.block.text, blocks)
+    questions: tuple[Inline, ...] = ()
+    if split < len(body):
+        questions = _scene_questions(body[split], body[split + 1:], shown)
+    return Scene(head.block.text, blocks, questions)
+
+
+def _scene_questions(head: mdb.Located, body: list[mdb.Located],
+                     shown: Path) -> tuple[Inline, ...]:
+    """« ### Pour en parler » closes a scene: one list of questions and nothing else."""
+    if len(body) != 1 or not isinstance(body[0].block, ListBlock) or not body[0].block.items:
+        raise KitError([Problem(shown, head.line, "« ### Pour en parler » doit être suivi "
+                                                  "d'une seule liste de questions (- …), "
+                                                  "à la fin de la scène")])
+    return body[0].block.items
 
 
 def _questions(head: mdb.Located, body: list[mdb.Located], shown: Path) -> tuple[Inline, ...]:

@@ -100,7 +100,7 @@ def edition(manifest: Manifest, kit_dir: Path, manifest_lines: dict[Loc, int],
         problems += exc.problems
     if problems:
         raise KitError(problems)
-    return Edition(audience=manifest.audience, date=manifest.edition, licence=manifest.licence,
+    return Edition(audience=manifest.audience, published=manifest.edition, licence=manifest.licence,
                    credits=manifest.credits, contacts=contacts, glossary=glossary)
 
 

@@ -22,6 +22,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from kitbuilder.model import (
+    SCENE_QUESTIONS,
     STEP_COLUMNS,
     Block,
     BoxField,
@@ -118,6 +119,9 @@ def story(imprint: Imprint, story_title: str, parts: tuple[StoryPart, ...], out:
         for scene in part.scenes:
             doc.add_heading(scene.title, level=2)
             _blocks(doc, scene.blocks)
+            if scene.questions:
+                doc.add_heading(SCENE_QUESTIONS, level=3)
+                _blocks(doc, (ListBlock(scene.questions),))
         doc.add_heading("Questions pour le groupe", level=2)
         _blocks(doc, (ListBlock(part.questions, ordered=True),))
     _save(doc, out)

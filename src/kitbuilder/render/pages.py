@@ -8,6 +8,7 @@ import re
 from kitbuilder import layout
 from kitbuilder.model import (
     INFO_ROWS,
+    SCENE_QUESTIONS,
     STEP_COLUMNS,
     Block,
     BoxField,
@@ -28,7 +29,7 @@ from kitbuilder.model import (
 from kitbuilder.render import downloads, form
 from kitbuilder.typography import NBSP, typeset
 
-PHASES_CSS = "phases.css"  # the phases' colours, beside the kit's pages
+PHASES_CSS = layout.PHASES_CSS
 _SPECIAL = re.compile(r"([\\`*_\[\]#|])")
 _LINE_START = re.compile(r"^(\s*)([-+>]|\d+\.)(\s)")
 
@@ -211,6 +212,8 @@ def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -
     for number, scene in enumerate(item.scenes, 1):
         lines += [f'<div class="kit-scene" id="{layout.scene_anchor(number)}"></div>', "",
                   f"## {esc(scene.title)}", ""] + blocks(scene.blocks)
+        if scene.questions:
+            lines += [f"### {SCENE_QUESTIONS}", ""] + blocks((ListBlock(scene.questions),))
     lines += ["## Questions pour le groupe", ""]
     lines += blocks((ListBlock(item.questions, ordered=True),))
     return "\n".join(lines)
