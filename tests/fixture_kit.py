@@ -110,7 +110,7 @@ fields:
       - Ce qui est dit ici reste ici.
   - kind: lines
     label: Règles ajoutées par le groupe
-    count: 4
+    lines: 4
 phase: animer
 info:
   when: Séance 1, en ouverture

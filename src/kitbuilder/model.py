@@ -122,17 +122,19 @@ STEP_COLUMNS = (
 
 @dataclass(frozen=True)
 class LinesField:
-    """Ruled lines to write on."""
+    """Ruled lines to write on: `lines` rules, each at least 8 mm below the one above (more when
+    the page has room to share)."""
 
     __pydantic_config__ = _STRICT
     kind: Literal["lines"]
     label: Text
-    count: Annotated[int, Ge(1), Le(30)] = 3
+    lines: Annotated[int, Ge(1), Le(30)] = 3
 
 
 @dataclass(frozen=True)
 class BoxField:
-    """An empty framed box; height in centimetres."""
+    """An empty framed box; `height` is its least height in centimetres: it grows with the
+    page's free space."""
 
     __pydantic_config__ = _STRICT
     kind: Literal["box"]
@@ -142,7 +144,8 @@ class BoxField:
 
 @dataclass(frozen=True)
 class TableField:
-    """A table with headed columns and empty rows to fill in."""
+    """A table with headed columns and `rows` empty rows to fill in, each at least 8 mm high
+    (more when the page has room to share)."""
 
     __pydantic_config__ = _STRICT
     kind: Literal["table"]
@@ -191,6 +194,7 @@ class Sheet:
     fields: Annotated[tuple[SheetField, ...], MinLen(1)]
     instructions: tuple[Text, ...] = ()
     pages: Annotated[int, Ge(1), Le(10)] = 1  # printed A4 pages the sheet may take
+    landscape: bool = False  # printed on A4 turned sideways, for a wide table
     phase: Key | None = None  # one of the manifest's phases (issue 11)
     info: SheetInfo | None = None
 

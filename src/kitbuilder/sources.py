@@ -191,7 +191,24 @@ def _read_sheet(path: Path, shown: Path) -> Sheet:
             raise KitError([Problem(shown, lines.get(("slug",)), "clé inconnue « slug » : "
                                     "l'adresse d'une fiche vient du nom de son fichier")])
         data = {"slug": slug, **data}
+        _old_line_counts(data, lines, shown)
     return validate(Sheet, data, lines, shown)
+
+
+def _old_line_counts(data: dict[str, Any], lines: dict[Loc, int], shown: Path) -> None:
+    """`count`, the former name of a lines field's `lines`, is still read (sheets written
+    before the rename keep working); both at once is an error."""
+    fields = data.get("fields")
+    for i, field in enumerate(fields if isinstance(fields, list) else ()):
+        if not (isinstance(field, dict) and field.get("kind") == "lines" and "count" in field):
+            continue
+        if "lines" in field:
+            raise KitError([Problem(shown, lines.get(("fields", i, "count")),
+                                    "« count » et « lines » disent la même chose (le nombre de "
+                                    "lignes) : gardez seulement « lines »")])
+        field["lines"] = field.pop("count")
+        if ("fields", i, "count") in lines:
+            lines[("fields", i, "lines")] = lines[("fields", i, "count")]
 
 
 def _read_lexicon(path: Path, shown: Path) -> tuple[tuple[str, str], ...]:

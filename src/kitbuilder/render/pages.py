@@ -126,7 +126,7 @@ def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
         lines += ["## Télécharger le kit", "",
                   downloads.region(form.form(form.FormState(), offer.privacy_url), offer.privacy_url,
                               kit.bundle, _downloads(kit, groups)), ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + print_mark(kit)
 
 
 def contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
@@ -160,7 +160,7 @@ def guide(kit: Kit) -> str:
     head = [f"# {esc(kit.guide.title)}", "",
             f"[Télécharger le guide (Word)]({layout.FILES}/{layout.GUIDE_DOCX})",
             "{ .kit-download }", ""]
-    return "\n".join(head + blocks(kit.guide.blocks))
+    return "\n".join(head + blocks(kit.guide.blocks)) + print_mark(kit)
 
 
 def summary_table(kit: Kit) -> str:
@@ -177,7 +177,7 @@ def summary_table(kit: Kit) -> str:
         cells = [f"**{number}. {esc(step.title)}**" + (f"<br>{chip}" if chip else ""),
                  *(esc(getattr(step, name)) for name, _ in STEP_COLUMNS)]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + print_mark(kit, "kit-landscape")
 
 
 def sheet(kit: Kit, item: Sheet) -> str:
@@ -195,7 +195,8 @@ def sheet(kit: Kit, item: Sheet) -> str:
         lines += [f"{n}. {esc(text)}" for n, text in enumerate(item.instructions, 1)] + [""]
     for field in item.fields:
         lines += [f"### {esc(field.label)}", "", _field(field), ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + print_mark(kit, "kit-sheet", *(["kit-landscape"] if item.landscape
+                                                            else []))
 
 
 def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -> str:
@@ -216,7 +217,16 @@ def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -
             lines += [f"### {SCENE_QUESTIONS}", ""] + blocks((ListBlock(scene.questions),))
     lines += ["## Questions pour le groupe", ""]
     lines += blocks((ListBlock(item.questions, ordered=True),))
-    return "\n".join(lines)
+    return "\n".join(lines) + print_mark(kit)
+
+
+def print_mark(kit: Kit, *classes: str) -> str:
+    """An invisible mark that the print style reads: the kit's name for the running footer
+    (print.js copies it into the page's CSS), and how the page prints (`kit-sheet`: fills one
+    page; `kit-landscape`: A4 sideways)."""
+    name = html.escape(f"{kit.title} — {kit.publisher}", quote=True)
+    names = " ".join(("kit-print-mark", *classes))
+    return f'\n\n<div class="{names}" data-kit-name="{name}" hidden></div>\n'
 
 
 def _player(item: StoryPart, chapters: tuple[float, ...], files: str) -> list[str]:
@@ -289,7 +299,7 @@ def blocks(items: tuple[Block, ...]) -> list[str]:
 def _field(field: SheetField) -> str:
     """Blank spaces to fill in by hand once the page is printed."""
     if isinstance(field, LinesField):
-        return '<div class="kit-lines">' + '<div class="kit-line"></div>' * field.count + "</div>"
+        return '<div class="kit-lines">' + '<div class="kit-line"></div>' * field.lines + "</div>"
     if isinstance(field, BoxField):
         return f'<div class="kit-box kit-h-{_half_cm(field.height)}"></div>'
     if isinstance(field, TableField):
