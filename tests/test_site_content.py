@@ -109,7 +109,8 @@ def test_the_privacy_policy_says_what_the_server_logs(built_site: Path) -> None:
 def test_the_legal_pages_state_the_kit_licence_and_non_conformity(built_site: Path) -> None:
     kit = yaml.safe_load((ROOT / "kit/kit.yml").read_text(encoding="utf-8"))
     legal = (built_site / "mentions-legales/index.html").read_text(encoding="utf-8")
-    assert f'href="{kit["licence"]["href"]}"' in legal and kit["licence"]["name"] in legal
+    assert f'href="{kit["licence"]["href"]}"' in legal and "BY-SA 4.0" in legal
+    assert "adapter les fiches" in unescape(legal)
     host = ASSOCIATION["host"]
     assert all(unescape(legal).count(host[k].replace("'", "’")) for k in ("name", "phone"))
     access = unescape((built_site / "accessibilite/index.html").read_text(encoding="utf-8"))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kitbuilder import markdown_blocks as mdb
+from kitbuilder import sources_edition
 from kitbuilder.errors import KitError, Problem
 from kitbuilder.model import (
     SCENE_QUESTIONS,
@@ -97,6 +98,14 @@ def load_kit(kit_dir: Path) -> Kit:
                    lambda path, where: read_voices(path, where, Story("", tuple(parts))))
             if manifest.voices and all(parts) else None)
     problems += _unlisted(kit_dir, manifest, shown)
+    problems += sources_edition.check_manifest_phases(manifest, lines, shown(manifest_path))
+    problems += sources_edition.check_phases(
+        manifest.phases, table, kit_dir / manifest.table,
+        [(sheet, kit_dir / rel) for sheet, rel in zip(sheets, manifest.sheets)], shown)
+    try:
+        edition = sources_edition.edition(manifest, kit_dir, lines, shown(manifest_path), shown)
+    except KitError as exc:
+        problems.extend(exc.problems)
     _check_unique(sheets, manifest.sheets, ("sheets",), "fiche", lines,
                   shown(manifest_path), problems)
     _check_unique(parts, manifest.story.parts, ("story", "parts"), "partie du récit", lines,
@@ -107,8 +116,7 @@ def load_kit(kit_dir: Path) -> Kit:
         title=manifest.title, subtitle=manifest.subtitle, publisher=manifest.publisher,
         bundle=manifest.bundle, guide=guide, table=table, sheets=tuple(sheets),
         story=Story(manifest.story.title, tuple(parts)), lexicon=lexicon or (),
-        licence=manifest.licence,
-        cast=cast or Cast(),
+        cast=cast or Cast(), phases=manifest.phases, edition=edition,
     )
     return typeset_all(kit)
 

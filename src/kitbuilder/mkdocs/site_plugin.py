@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from importlib.resources import files as resources
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import jinja2
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -28,6 +31,7 @@ from kitbuilder.sources import MANIFEST, read_licence
 from kitbuilder.typography import typeset
 
 log = get_plugin_logger(__name__)
+T = TypeVar("T")
 ICS = "agenda.ics"
 CARD = "assets/images/carte.png"  # link previews' image (scripts/make-card draws it)
 CARD_SIZE = (1200, 630)
@@ -63,7 +67,8 @@ class SitePlugin(BasePlugin[SiteConfig]):
             "alt": typeset(f"{association.name} : {association.motto.lower()}")}
         return config
 
-    def on_env(self, env, /, *, config: MkDocsConfig, files: Files):
+    def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig,
+               files: Files) -> jinja2.Environment:
         env.filters["tel"] = site_pages.tel
         return env
 
@@ -100,7 +105,7 @@ class SitePlugin(BasePlugin[SiteConfig]):
     def on_page_context(self, context: TemplateContext, *, page: Page, config: MkDocsConfig,
                         nav: Navigation) -> TemplateContext | None:
         # A page of a sub-section names it (« Le matin – 24 h en Ehpad – … »).
-        section = page.parent.title if page.parent and len(page.ancestors) >= 2 else None
+        section = page.parent.title if page.parent and len(list(page.ancestors)) >= 2 else None
         own = meta.plain(page.title or "") if not page.is_homepage else ""
         page.meta["html_title"] = meta.title(own, section, config.site_name)
         page.meta["og_title"] = meta.title(own, section, "").removesuffix(meta.TITLE_DASH) \
@@ -127,7 +132,8 @@ class SitePlugin(BasePlugin[SiteConfig]):
             if addition not in text:
                 french.write_text(text + addition, encoding="utf-8")
 
-    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:
+    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig,
+                 builder: Callable[..., Any]) -> None:
         live.install(server)  # a mistake in a rebuild: a French page in the browser
         server.watch(str(self.root / self.config.data_dir))
 
@@ -139,14 +145,14 @@ def _name_search_dialog(html: str) -> str:
                         'aria-label="Rechercher dans le site">', 1)
 
 
-def _typeset_titles(item) -> None:
+def _typeset_titles(item: Any) -> None:
     if item.title:
         item.title = typeset(item.title)
     for child in getattr(item, "children", None) or ():
         _typeset_titles(child)
 
 
-def _or_stop(step):
+def _or_stop(step: Callable[[], T]) -> T:
     """Run a step; on a mistake in the sources, log each problem and stop the build."""
     try:
         return step()
