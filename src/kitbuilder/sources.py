@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kitbuilder import markdown_blocks as mdb
+from kitbuilder import sources_edition
 from kitbuilder.errors import KitError, Problem
 from kitbuilder.model import (
     SCENE_QUESTIONS,
@@ -17,6 +18,7 @@ from kitbuilder.model import (
     Heading,
     Inline,
     Kit,
+    Licence,
     ListBlock,
     Manifest,
     Paragraph,
@@ -96,6 +98,14 @@ def load_kit(kit_dir: Path) -> Kit:
                    lambda path, where: read_voices(path, where, Story("", tuple(parts))))
             if manifest.voices and all(parts) else None)
     problems += _unlisted(kit_dir, manifest, shown)
+    problems += sources_edition.check_manifest_phases(manifest, lines, shown(manifest_path))
+    problems += sources_edition.check_phases(
+        manifest.phases, table, kit_dir / manifest.table,
+        [(sheet, kit_dir / rel) for sheet, rel in zip(sheets, manifest.sheets)], shown)
+    try:
+        edition = sources_edition.edition(manifest, kit_dir, lines, shown(manifest_path), shown)
+    except KitError as exc:
+        problems.extend(exc.problems)
     _check_unique(sheets, manifest.sheets, ("sheets",), "fiche", lines,
                   shown(manifest_path), problems)
     _check_unique(parts, manifest.story.parts, ("story", "parts"), "partie du récit", lines,
@@ -106,7 +116,7 @@ def load_kit(kit_dir: Path) -> Kit:
         title=manifest.title, subtitle=manifest.subtitle, publisher=manifest.publisher,
         bundle=manifest.bundle, guide=guide, table=table, sheets=tuple(sheets),
         story=Story(manifest.story.title, tuple(parts)), lexicon=lexicon or (),
-        cast=cast or Cast(),
+        cast=cast or Cast(), phases=manifest.phases, edition=edition,
     )
     return typeset_all(kit)
 
@@ -182,7 +192,24 @@ def _read_sheet(path: Path, shown: Path) -> Sheet:
             raise KitError([Problem(shown, lines.get(("slug",)), "clé inconnue « slug » : "
                                     "l'adresse d'une fiche vient du nom de son fichier")])
         data = {"slug": slug, **data}
+        _old_line_counts(data, lines, shown)
     return validate(Sheet, data, lines, shown)
+
+
+def _old_line_counts(data: dict[str, Any], lines: dict[Loc, int], shown: Path) -> None:
+    """`count`, the former name of a lines field's `lines`, is still read (sheets written
+    before the rename keep working); both at once is an error."""
+    fields = data.get("fields")
+    for i, field in enumerate(fields if isinstance(fields, list) else ()):
+        if not (isinstance(field, dict) and field.get("kind") == "lines" and "count" in field):
+            continue
+        if "lines" in field:
+            raise KitError([Problem(shown, lines.get(("fields", i, "count")),
+                                    "« count » et « lines » disent la même chose (le nombre de "
+                                    "lignes) : gardez seulement « lines »")])
+        field["lines"] = field.pop("count")
+        if ("fields", i, "count") in lines:
+            lines[("fields", i, "lines")] = lines[("fields", i, "count")]
 
 
 def _read_lexicon(path: Path, shown: Path) -> tuple[tuple[str, str], ...]:
@@ -298,3 +325,14 @@ def _questions(head: mdb.Located, body: list[mdb.Located], shown: Path) -> tuple
         raise KitError([Problem(shown, head.line, "la section des questions doit contenir une "
                                                   "seule liste numérotée (1. …, 2. …)")])
     return lists[0].items
+
+
+def read_licence(kit_dir: Path, root: Path) -> Licence | None:
+    """The kit's licence from its manifest alone (the site's legal notice states it), typeset;
+    None when the kit names none. A mistake in the manifest is a KitError."""
+    path = Path(kit_dir) / MANIFEST
+    shown = path.resolve().relative_to(root.resolve()) if path.resolve().is_relative_to(
+        root.resolve()) else path
+    data, lines = _parse_yaml(path, shown)
+    manifest = validate(Manifest, data, lines, shown)
+    return typeset_all(manifest.licence) if manifest.licence else None
