@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             kit = load_kit(args.kit)
-            print(f"{args.kit}: OK — {len(kit.sheets)} fiches, "
+            print(f"{args.kit}: OK — {len(kit.sheets)} fiches, {len(kit.documents)} outils, "
                   f"{len(kit.story.parts)} parties du récit")
         else:
             # Only a build loads the renderers (numpy, scipy, python-docx: a second or more).

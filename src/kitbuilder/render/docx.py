@@ -24,6 +24,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from kitbuilder.model import (
     SCENE_QUESTIONS,
     STEP_COLUMNS,
+    Aside,
     Block,
     BoxField,
     ChecklistField,
@@ -41,6 +42,7 @@ from kitbuilder.model import (
     TableBlock,
     TableField,
 )
+from kitbuilder.model import Document as KitDocument
 from kitbuilder.render import bundle
 from kitbuilder.typography import NBSP
 
@@ -50,7 +52,8 @@ VERSION = "4"  # bump when the output changes for the same model, to refresh the
 REFERENCE = files("kitbuilder") / "resources" / "reference.docx"
 
 
-def guide(imprint: Imprint, item: Guide, out: Path) -> None:
+def guide(imprint: Imprint, item: Guide | KitDocument, out: Path) -> None:
+    """The guide, or any toolbox document written like it."""
     doc = _document(imprint, item.title)
     _title(doc, item.title, imprint.title)
     _blocks(doc, item.blocks)
@@ -202,6 +205,32 @@ def _blocks(doc: Document, blocks: tuple[Block, ...]) -> None:
             for row, cells in zip(grid.rows, (block.header, *block.rows)):
                 for cell, spans in zip(row.cells, cells):
                     _spans(cell.paragraphs[0], spans, bold=row is grid.rows[0])
+        elif isinstance(block, Aside):
+            _aside(doc, block)
+
+
+def _aside(doc: Document, aside: Aside) -> None:
+    """A framed, tinted box: one cell holding the title, then paragraphs, lists and tables."""
+    cell = _grid(doc, [""], 0).rows[0].cells[0]
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:fill"), "EAF1F3")
+    cell._tc.get_or_add_tcPr().append(shading)
+    cell.paragraphs[0].add_run(aside.title).bold = True
+    for block in aside.blocks:
+        if isinstance(block, Paragraph):
+            _spans(cell.add_paragraph(), block.spans)
+        elif isinstance(block, ListBlock):
+            for number, item in enumerate(block.items, 1):
+                _spans(cell.add_paragraph(f"{number}.\t" if block.ordered else "",
+                                          style="Kit Numbered" if block.ordered
+                                          else "List Bullet"), item)
+        elif isinstance(block, TableBlock):
+            grid = cell.add_table(len(block.rows) + 1, len(block.header))
+            grid.style = doc.styles["Table Grid"]
+            for row, cells in zip(grid.rows, (block.header, *block.rows)):
+                for inner, spans in zip(row.cells, cells):
+                    _spans(inner.paragraphs[0], spans, bold=row is grid.rows[0])
 
 
 def _spans(paragraph: DocxParagraph, spans: Inline, bold: bool = False) -> None:
@@ -211,8 +240,10 @@ def _spans(paragraph: DocxParagraph, spans: Inline, bold: bool = False) -> None:
         run.italic = span.em or None
         if span.code:
             run.font.name = "Courier New"
-        if span.href and span.href not in (span.text, f"mailto:{span.text}"):
-            # Printed documents cannot be clicked: show where the link goes.
+        if (span.href and ":" in span.href
+                and span.href not in (span.text, f"mailto:{span.text}")):
+            # Printed documents cannot be clicked: show where the link goes. A link to another
+            # page of the site (« ../rendez-vous.md ») means nothing on paper; its text says it.
             paragraph.add_run(f" ({span.href.removeprefix('mailto:')})")
 
 
@@ -239,9 +270,11 @@ def _field(doc: Document, field: SheetField) -> None:
         row = box.rows[0]
         row.height, row.height_rule = Cm(field.height), WD_ROW_HEIGHT_RULE.EXACTLY
     elif isinstance(field, TableField):
-        grid = _grid(doc, list(field.columns), field.rows)
+        grid = _grid(doc, list(field.columns), len(field.items) + field.rows)
         for row in grid.rows[1:]:
             row.height, row.height_rule = TABLE_ROW_HEIGHT, WD_ROW_HEIGHT_RULE.AT_LEAST
+        for row, item in zip(grid.rows[1:], field.items):
+            _cell_text(row.cells[0], item)
     elif isinstance(field, ChecklistField):
         for item in field.items:
             doc.add_paragraph(f"☐{NBSP}{NBSP}{item}")

@@ -1,0 +1,124 @@
+"""The toolbox: every tool `kit.yml` lists is a page and a Word file; the landing page's text
+comes from `kit.yml`; mistakes in either are named with their file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import pytest
+import yaml
+
+from conftest import ROOT
+from fixture_kit import FILES, MANIFEST, write_kit
+from kitbuilder import layout
+from kitbuilder.build import _jobs, build_kit
+from kitbuilder.errors import KitError
+from kitbuilder.mkdocs.nav import kit_nav
+from kitbuilder.model import Kit
+from kitbuilder.render import pages
+from kitbuilder.sources import load_kit
+
+INTRO = """\
+intro: |
+  Pour les directions d'Ehpad : **gratuit**, trois mois environ.
+
+  ## Ce qu'il faut prévoir
+
+  - Une salle et deux heures par séance.
+  - [L'aide aux personnes](../entretiens.md).
+"""
+
+GLOSSARY = """\
+# Glossaire
+
+## Sigles
+
+| Sigle | Sens |
+| --- | --- |
+| IDEC | Infirmière coordinatrice |
+"""
+
+WITH_TOOLS = {**FILES, "kit.yml": MANIFEST + INTRO + "documents:\n  - outils/glossaire.md\n",
+              "outils/glossaire.md": GLOSSARY}
+
+
+def _title(path: Path) -> str:
+    return docx.Document(str(path)).paragraphs[0].text
+
+
+def _tools(kit: Kit) -> list[tuple[str, str, str]]:
+    """(title, page, Word file) of every sheet and document."""
+    return ([(s.title, layout.sheet_page(s), layout.sheet_docx(s)) for s in kit.sheets]
+            + [(d.title, layout.document_page(d), layout.document_docx(d))
+               for d in kit.documents])
+
+
+def test_every_tool_of_the_kit_is_a_page_and_a_word_file(tmp_path: Path) -> None:
+    """On this repository's kit: each file listed under sheets or documents in kit.yml."""
+    manifest = yaml.safe_load((ROOT / "kit" / "kit.yml").read_text(encoding="utf-8"))
+    kit = load_kit(ROOT / "kit")
+    listed = [*manifest["sheets"], *manifest.get("documents", ())]
+    tools = _tools(kit)
+    assert len(tools) == len(listed) >= 6
+    built = pages.pages(kit)
+    jobs = {job.name: job for job in _jobs(kit)}
+    for (title, page, word), rel in zip(tools, listed):
+        assert Path(rel).stem in page
+        assert built[page].startswith(f"# {pages.esc(title)}\n"), page
+        assert f"{layout.FILES}/{word})" in built[page], page
+        out = tmp_path / word
+        jobs[word].render(*jobs[word].args, out)
+        assert _title(out) == title, word
+        assert f"({page})" in built["index.md"], page
+
+
+def test_a_document_is_built_like_the_guide_and_listed_everywhere(tmp_path: Path) -> None:
+    result = build_kit(write_kit(tmp_path, WITH_TOOLS), tmp_path / "cache")
+    (document,) = result.kit.documents
+    assert (document.slug, document.title) == ("glossaire", "Glossaire")
+    page = result.pages["outils/glossaire.md"]
+    assert "| IDEC | Infirmière coordinatrice |" in page
+    word = next(f.path for f in result.files if f.name == "outil-glossaire.docx")
+    table = docx.Document(str(word)).tables[0]
+    assert [c.text for c in table.rows[1].cells] == ["IDEC", "Infirmière coordinatrice"]
+    assert "(outils/glossaire.md)" in result.pages["index.md"]
+    nav = kit_nav(result.kit, "kit")
+    assert {"Outils de l’animateur": [{"Glossaire": "kit/outils/glossaire.md"}]} in nav
+
+
+def test_the_landing_text_comes_from_the_manifest(tmp_path: Path) -> None:
+    kit = load_kit(write_kit(tmp_path, WITH_TOOLS))
+    index = pages.index(kit)
+    lead = "Pour les directions d’Ehpad\u00a0: **gratuit**, trois mois environ."
+    assert lead in index and index.index(lead) < index.index("## Ce que contient le kit")
+    assert "## Ce qu’il faut prévoir" in index
+    assert "- [L’aide aux personnes](../entretiens.md)" in index
+
+
+def test_the_real_landing_page_tells_a_director_what_matters() -> None:
+    kit = load_kit(ROOT / "kit")
+    head = pages.index(kit).split("## Ce que contient le kit")[0]
+    for words in ("gratuit", "Pour qui", "semaines", "Ce qu’il faut prévoir", "../entretiens.md"):
+        assert words in head, words
+
+
+@pytest.mark.parametrize("intro, line, words", [
+    ("intro: |\n  Bonjour.\n\n  <div>boîte</div>\n", 18, "non pris en charge"),
+    ("intro: |\n  # Un second titre\n", 16, "commencez les sections par « ## »"),
+])
+def test_a_mistake_in_the_landing_text_is_named_with_its_line(tmp_path: Path, intro: str,
+                                                              line: int, words: str) -> None:
+    with pytest.raises(KitError) as caught:
+        load_kit(write_kit(tmp_path, {**FILES, "kit.yml": MANIFEST + intro}))
+    (problem,) = caught.value.problems
+    assert (str(problem.file), problem.line) == ("kit/kit.yml", line)
+    assert words in problem.message
+
+
+def test_a_document_left_out_of_the_manifest_is_reported(tmp_path: Path) -> None:
+    files = {**WITH_TOOLS, "outils/oublie.md": "# Oublié\n\nTexte.\n"}
+    with pytest.raises(KitError) as caught:
+        load_kit(write_kit(tmp_path, files))
+    (problem,) = caught.value.problems
+    assert str(problem.file) == "kit/outils/oublie.md" and "documents" in problem.message
