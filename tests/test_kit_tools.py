@@ -122,3 +122,47 @@ def test_a_document_left_out_of_the_manifest_is_reported(tmp_path: Path) -> None
         load_kit(write_kit(tmp_path, files))
     (problem,) = caught.value.problems
     assert str(problem.file) == "kit/outils/oublie.md" and "documents" in problem.message
+
+
+BOXED = """\
+# Glossaire
+
+Avant l'encadré.
+
+> **Cadre de référence**
+>
+> L'accord du 19 juin 2013.
+>
+> - Le DUERP
+> - Le CSE
+"""
+
+
+def test_a_box_is_a_quote_on_the_page_and_a_tinted_cell_in_word(tmp_path: Path) -> None:
+    kit = load_kit(write_kit(tmp_path, {**WITH_TOOLS, "outils/glossaire.md": BOXED}))
+    page = pages.pages(kit)["outils/glossaire.md"]
+    assert ("> **Cadre de référence**\n>\n> L’accord du 19 juin 2013.\n>\n> - Le DUERP\n"
+            "> - Le CSE\n") in page
+    jobs = {job.name: job for job in _jobs(kit)}
+    out = tmp_path / "glossaire.docx"
+    jobs["outil-glossaire.docx"].render(*jobs["outil-glossaire.docx"].args, out)
+    (box,) = docx.Document(str(out)).tables
+    cell = box.rows[0].cells[0]
+    assert [p.text for p in cell.paragraphs] == ["Cadre de référence", "L’accord du 19 juin "
+                                                 "2013.", "Le DUERP", "Le CSE"]
+    assert cell.paragraphs[0].runs[0].bold
+    assert 'w:fill="EAF1F3"' in cell._tc.xml
+
+
+@pytest.mark.parametrize("name, text, line, words", [
+    ("outils/glossaire.md", "# G\n\n> Sans titre.\n", 3, "commence par son titre en gras"),
+    ("recit/nuit.md", FILES["recit/nuit.md"].replace("## Questions", "> **Boîte**\n>\n> Non.\n\n"
+                                                     "## Questions"), 7, "pas d’encadré"),
+])
+def test_a_misplaced_or_untitled_box_is_named_with_its_line(tmp_path: Path, name: str, text: str,
+                                                            line: int, words: str) -> None:
+    with pytest.raises(KitError) as caught:
+        load_kit(write_kit(tmp_path, {**WITH_TOOLS, name: text}))
+    (problem,) = caught.value.problems
+    assert (str(problem.file), problem.line) == (f"kit/{name}", line)
+    assert words.replace("’", "'") in problem.message.replace("’", "'")
