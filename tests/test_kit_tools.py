@@ -148,8 +148,8 @@ def test_a_box_is_a_quote_on_the_page_and_a_tinted_cell_in_word(tmp_path: Path) 
     jobs["outil-glossaire.docx"].render(*jobs["outil-glossaire.docx"].args, out)
     (box,) = docx.Document(str(out)).tables
     cell = box.rows[0].cells[0]
-    assert [p.text for p in cell.paragraphs] == ["Cadre de référence", "L’accord du 19 juin "
-                                                 "2013.", "Le DUERP", "Le CSE"]
+    assert [p.text for p in cell.paragraphs] == ["Cadre de référence", ("L’accord du 19 juin "
+                                                 "2013."), "Le DUERP", "Le CSE"]
     assert cell.paragraphs[0].runs[0].bold
     assert 'w:fill="EAF1F3"' in cell._tc.xml
 

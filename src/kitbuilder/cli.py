@@ -1,8 +1,9 @@
-"""The command line: `kitbuilder check`, `build --out DIR`, `serve` and `requests …`."""
+"""The command line: `kitbuilder check`, `build --out DIR`, `serve` and `requests …`.
+
+Its words (help, summaries, mistakes) are French: the association reads them."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import errno
 import shutil
@@ -12,32 +13,45 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kitbuilder import layout
+from kitbuilder import arguments, layout
+from kitbuilder.arguments import Parser
 from kitbuilder.cache import ABANDONED
-from kitbuilder.errors import KitError
+from kitbuilder.errors import KitError, problems
 from kitbuilder.render.speech import SpeechConfig
 from kitbuilder.server import commands as server_commands
 from kitbuilder.sources import load_kit
+from kitbuilder.typography import typeset
 
 if TYPE_CHECKING:
     from kitbuilder.build import BuildResult
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kitbuilder", description=__doc__)
-    parser.add_argument("--kit", type=Path, default=Path("kit"), help="kit sources (default: kit)")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("check", help="check the kit sources and list every problem found")
-    build = commands.add_parser("build", help="build the kit's files and pages into a folder")
-    build.add_argument("--out", type=Path, required=True, help="folder to write (replaced whole)")
-    build.add_argument("--cache", type=Path, default=Path(".cache/kitbuilder"),
-                       help="cache folder (default: .cache/kitbuilder)")
-    build.add_argument("--audio", type=Path, default=None,
-                       help="recorded narration, <part>/<scene>.wav|flac|mp3|ogg "
-                            "(default: audio/ beside the kit)")
-    build.add_argument("--piper-voice", type=Path, default=None,
-                       help="narrate with this Piper voice (.onnx) instead of espeak-ng")
-    build.add_argument("--piper", default="piper", help="the Piper command (default: piper)")
+    parser = Parser(prog="kitbuilder", description="Le kit « Discuter du travail » et son "
+                    "serveur : vérifier les sources, construire le kit, servir le site, "
+                    "gérer les demandes.")
+    commands = arguments.commands(parser, "command", "commandes")
+    check = commands.add_parser("check", help="vérifier les sources du kit et lister chaque "
+                                "problème trouvé", description="Vérifier les sources du kit "
+                                "sans rien construire.")
+    build = commands.add_parser("build", help="construire les fichiers et les pages du kit "
+                                "dans un dossier", description="Construire le kit (pages, "
+                                "Word, audio, zip) dans un dossier, sans MkDocs.")
+    arguments.shared([parser, check, build], "--kit", type=Path, default=Path("kit"),
+                     metavar="DOSSIER",
+                     help="dossier des sources du kit (par défaut : kit)")
+    build.add_argument("--out", type=Path, required=True, metavar="DOSSIER",
+                       help="dossier à écrire (remplacé en entier)")
+    build.add_argument("--cache", type=Path, default=Path(".cache/kitbuilder"), metavar="DOSSIER",
+                       help="dossier du cache (par défaut : .cache/kitbuilder)")
+    build.add_argument("--audio", type=Path, default=None, metavar="DOSSIER",
+                       help="narration enregistrée, <partie>/<scène>.wav|flac|mp3|ogg "
+                            "(par défaut : audio/ à côté du kit)")
+    build.add_argument("--piper-voice", type=Path, default=None, metavar="VOIX.onnx",
+                       help="faire lire le récit par cette voix Piper (.onnx) au lieu "
+                            "d'espeak-ng")
+    build.add_argument("--piper", default="piper", metavar="COMMANDE",
+                       help="la commande Piper (par défaut : piper)")
     server_commands.add_parsers(commands)
     args = parser.parse_args(argv)
     if args.command in server_commands.COMMANDS:
@@ -45,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             kit = load_kit(args.kit)
-            print(f"{args.kit}: OK — {len(kit.sheets)} fiches, {len(kit.documents)} outils, "
-                  f"{len(kit.story.parts)} parties du récit")
+            print(typeset(f"{args.kit} : tout est en ordre — {len(kit.sheets)} fiches, "
+                          f"{len(kit.documents)} outils, {len(kit.story.parts)} parties du récit"))
         else:
             # Only a build loads the renderers (numpy, scipy, python-docx: a second or more).
             from kitbuilder.build import build_kit
@@ -58,11 +72,11 @@ def main(argv: list[str] | None = None) -> int:
             publish(result, args.out)
             print(result.summary())
             print("\n".join(result.narration))
-            print(f"written to {args.out}")
+            print(typeset(f"écrit dans {args.out}"))
     except KitError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"{len(exc.problems)} problème(s) trouvé(s) ; rien n’a été construit.",
+        print(typeset(f"{problems(len(exc.problems))} ; rien n'a été construit."),
               file=sys.stderr)
         return 1
     return 0

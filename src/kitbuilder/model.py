@@ -245,6 +245,24 @@ class Manifest:
     intro: str = ""
     # Toolbox documents in Markdown (`outils/*.md`), shown after the sheets.
     documents: tuple[Text, ...] = ()
+    voices: str | None = None  # the voices file: who speaks with which voice (issue 13)
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Which voice says the narration and which says each character (`voix.yml`)."""
+
+    narrator: str | None = None  # a voice of kitbuilder.voices.PALETTE; None: the engine's
+    characters: tuple[tuple[str, str], ...] = ()  # (name as in the dialogue, voice)
+
+    def voice_of(self, speaker: str | None) -> str | None:
+        """The voice of a speaker; the narrator's for the narration and anyone unlisted."""
+        if speaker:
+            wanted = " ".join(speaker.split())
+            for name, voice in self.characters:
+                if " ".join(name.split()) == wanted:
+                    return voice
+        return self.narrator
 
 
 @dataclass(frozen=True)
@@ -268,6 +286,7 @@ class Kit:
     lexicon: tuple[tuple[str, str], ...] = ()  # written form -> how synthesis should say it
     intro: tuple[Block, ...] = ()  # the landing page's text, from `kit.yml`
     documents: tuple[Document, ...] = ()
+    cast: Cast = Cast()  # the voices of the narration and of the characters
 
     @property
     def imprint(self) -> Imprint:

@@ -12,6 +12,7 @@ from kitbuilder import story_source
 from kitbuilder.errors import KitError, Problem
 from kitbuilder.model import (
     Block,
+    Cast,
     Document,
     Guide,
     Heading,
@@ -24,6 +25,7 @@ from kitbuilder.model import (
     TableField,
 )
 from kitbuilder.typography import typeset_all
+from kitbuilder.voices import read_voices
 from kitbuilder.yamlsource import Loc, forbidden_character, validate
 from kitbuilder.yamlsource import read_yaml as _parse_yaml
 
@@ -90,6 +92,9 @@ def load_kit(kit_dir: Path) -> Kit:
              for i, rel in enumerate(manifest.story.parts)]
     lexicon = (source(("lexicon",), manifest.lexicon, _read_lexicon)
                if manifest.lexicon else ())
+    cast = (source(("voices",), manifest.voices,
+                   lambda path, where: read_voices(path, where, Story("", tuple(parts))))
+            if manifest.voices and all(parts) else None)
     problems += _unlisted(kit_dir, manifest, shown)
     _check_unique(sheets, manifest.sheets, ("sheets",), "fiche", lines,
                   shown(manifest_path), problems)
@@ -104,6 +109,7 @@ def load_kit(kit_dir: Path) -> Kit:
         bundle=manifest.bundle, guide=guide, table=table, sheets=tuple(sheets),
         story=Story(manifest.story.title, tuple(parts)), lexicon=lexicon or (),
         intro=intro, documents=tuple(documents),
+        cast=cast or Cast(),
     )
     return typeset_all(kit)
 
@@ -182,8 +188,9 @@ def _read_sheet(path: Path, shown: Path) -> Sheet:
                                     "l'adresse d'une fiche vient du nom de son fichier")])
         data = {"slug": slug, **data}
     sheet = validate(Sheet, data, lines, shown)
-    empty = [Problem(shown, lines.get(("fields", i)), f"« {field.label} » : un tableau sans "
-                     "« items » a besoin d'au moins une ligne (« rows: 1 » ou plus)")
+    empty = [Problem(shown, lines.get(("fields", i, "rows"), lines.get(("fields", i))),
+                     f"« rows » du tableau « {field.label} » : doit être au moins 1 quand le "
+                     "tableau n'a pas d'« items » (lignes dont la première case est écrite)")
              for i, field in enumerate(sheet.fields)
              if isinstance(field, TableField) and not field.rows and not field.items]
     if empty:

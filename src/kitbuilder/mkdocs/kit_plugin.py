@@ -21,9 +21,11 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from kitbuilder.errors import KitError
+from kitbuilder.errors import KitError, problems
+from kitbuilder.mkdocs import live
 from kitbuilder.mkdocs import snapshot as mkdocs_snapshot
 from kitbuilder.mkdocs.audio import BackgroundAudio, resolve_media
+from kitbuilder.mkdocs.messages import say_nav_in_french
 from kitbuilder.mkdocs.nav import expand
 from kitbuilder.mkdocs.snapshot import Snapshot
 from kitbuilder.typography import typeset
@@ -79,6 +81,7 @@ class KitPlugin(BasePlugin[KitConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return config
+        say_nav_in_french(Path(config.config_file_path), Path(config.docs_dir), self.config.url)
         config.extra_css.append(CSS)
         config.extra_css.append(FORM_CSS)
         config.extra_javascript.append(PRINT_JS)
@@ -130,7 +133,8 @@ class KitPlugin(BasePlugin[KitConfig]):
         except KitError as exc:
             for problem in exc.problems:
                 log.error(str(problem))
-            raise PluginError(f"the kit has {len(exc.problems)} problem(s); see above") from None
+            raise PluginError(typeset(f"le kit contient {problems(len(exc.problems))}, "
+                                      "listés ci-dessus ; rien n'a été reconstruit")) from None
         base = self.config.url.strip("/")
         # The kit page as this site offers the kit: through our form, or openly.
         offer = FormSettings("../" * len(base.split("/")) + self.config.privacy_url,
@@ -168,6 +172,7 @@ class KitPlugin(BasePlugin[KitConfig]):
         return resolve_media(html, page, files)
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:
+        live.install(server)  # a mistake in a rebuild: a French page in the browser
         if self.config.enabled:
             server.watch(str(self._path(config, self.config.kit_dir)))
             audio = self._path(config, self.config.audio_dir)

@@ -17,7 +17,9 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from kitbuilder.errors import KitError
+from kitbuilder.errors import KitError, problems
+from kitbuilder.mkdocs import live
+from kitbuilder.mkdocs.messages import say_nav_in_french
 from kitbuilder.site import pages as site_pages
 from kitbuilder.site.data import SiteData, load_site_data
 from kitbuilder.typography import typeset
@@ -39,6 +41,7 @@ class SitePlugin(BasePlugin[SiteConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.root = Path(config.config_file_path).resolve().parent
+        say_nav_in_french(Path(config.config_file_path), Path(config.docs_dir))
         self.data = _or_stop(lambda: load_site_data(self.root / self.config.data_dir, self.root))
         self.values = site_pages.context(self.data, datetime.now())
         return config
@@ -82,6 +85,7 @@ class SitePlugin(BasePlugin[SiteConfig]):
                 french.write_text(text + addition, encoding="utf-8")
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:
+        live.install(server)  # a mistake in a rebuild: a French page in the browser
         server.watch(str(self.root / self.config.data_dir))
 
 
@@ -106,5 +110,6 @@ def _or_stop(step):
     except KitError as exc:
         for problem in exc.problems:
             log.error(str(problem))
-        raise PluginError(f"{len(exc.problems)} problem(s) in the site's sources; see above") \
+        count = problems(len(exc.problems))
+        raise PluginError(typeset(f"les sources du site contiennent {count}, listés ci-dessus")) \
             from None
