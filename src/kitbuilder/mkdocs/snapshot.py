@@ -16,26 +16,16 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from kitbuilder.cache import file_digest
+from kitbuilder.site.inputs import KitInputs
 
 FILE = "site-snapshot.json"
 _FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parent.parent  # all of kitbuilder, not only this face
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What the kit adds to the site: its pages, its nav entries, its files, and which voice
-    or clip says each scene of the story (a line per part, for the build log)."""
-
-    pages: dict[str, str]  # Markdown, keyed by path in the site
-    nav: list[Any]  # the entries that replace the kit's placeholder in the site's nav
-    files: list[tuple[str, str]]  # (path in the site, stored file)
-    narration: list[str]
 
 
 def fingerprint(options: dict[str, Any], kit_dir: Path, audio_dir: Path,
@@ -58,13 +48,13 @@ def fingerprint(options: dict[str, Any], kit_dir: Path, audio_dir: Path,
     return h.hexdigest()
 
 
-def load(cache_dir: Path, key: str) -> Snapshot | None:
+def load(cache_dir: Path, key: str) -> KitInputs | None:
     """The snapshot stored under `key`, if its files are all still in the cache."""
     try:
         data = json.loads((cache_dir / FILE).read_text(encoding="utf-8"))
         if data.get("key") != key:
             return None
-        snapshot = Snapshot(data["pages"], data["nav"],
+        snapshot = KitInputs(data["pages"], data["nav"],
                             [(site, stored) for site, stored in data["files"]], data["narration"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # absent, or from another version: a full build replaces it
@@ -73,7 +63,7 @@ def load(cache_dir: Path, key: str) -> Snapshot | None:
     return snapshot
 
 
-def save(cache_dir: Path, key: str, snapshot: Snapshot) -> None:
+def save(cache_dir: Path, key: str, snapshot: KitInputs) -> None:
     """Store `snapshot` under `key`, atomically: a build reading it sees the old or the new."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=cache_dir)
