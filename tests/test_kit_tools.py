@@ -14,9 +14,9 @@ from fixture_kit import FILES, MANIFEST, write_kit
 from kitbuilder import layout
 from kitbuilder.build import _jobs, build_kit
 from kitbuilder.errors import KitError
-from kitbuilder.mkdocs.nav import kit_nav
 from kitbuilder.model import Kit
 from kitbuilder.render import pages
+from kitbuilder.site.nav import kit_nav
 from kitbuilder.sources import load_kit
 
 INTRO = """\
