@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kitbuilder import markdown_blocks as mdb
-from kitbuilder import story_source
+from kitbuilder import sources_edition, story_source
 from kitbuilder.errors import KitError, Problem
 from kitbuilder.model import (
     Block,
@@ -96,6 +96,14 @@ def load_kit(kit_dir: Path) -> Kit:
                    lambda path, where: read_voices(path, where, Story("", tuple(parts))))
             if manifest.voices and all(parts) else None)
     problems += _unlisted(kit_dir, manifest, shown)
+    problems += sources_edition.check_manifest_phases(manifest, lines, shown(manifest_path))
+    problems += sources_edition.check_phases(
+        manifest.phases, table, kit_dir / manifest.table,
+        [(sheet, kit_dir / rel) for sheet, rel in zip(sheets, manifest.sheets)], shown)
+    try:
+        edition = sources_edition.edition(manifest, kit_dir, lines, shown(manifest_path), shown)
+    except KitError as exc:
+        problems.extend(exc.problems)
     _check_unique(sheets, manifest.sheets, ("sheets",), "fiche", lines,
                   shown(manifest_path), problems)
     _check_unique(documents, manifest.documents, ("documents",), "document", lines,
@@ -109,7 +117,7 @@ def load_kit(kit_dir: Path) -> Kit:
         bundle=manifest.bundle, guide=guide, table=table, sheets=tuple(sheets),
         story=Story(manifest.story.title, tuple(parts)), lexicon=lexicon or (),
         intro=intro, documents=tuple(documents),
-        cast=cast or Cast(),
+        cast=cast or Cast(), phases=manifest.phases, edition=edition,
     )
     return typeset_all(kit)
 
@@ -187,6 +195,7 @@ def _read_sheet(path: Path, shown: Path) -> Sheet:
             raise KitError([Problem(shown, lines.get(("slug",)), "clé inconnue « slug » : "
                                     "l'adresse d'une fiche vient du nom de son fichier")])
         data = {"slug": slug, **data}
+        _old_line_counts(data, lines, shown)
     sheet = validate(Sheet, data, lines, shown)
     empty = [Problem(shown, lines.get(("fields", i, "rows"), lines.get(("fields", i))),
                      f"« rows » du tableau « {field.label} » : doit être au moins 1 quand le "
@@ -196,6 +205,22 @@ def _read_sheet(path: Path, shown: Path) -> Sheet:
     if empty:
         raise KitError(empty)
     return sheet
+
+
+def _old_line_counts(data: dict[str, Any], lines: dict[Loc, int], shown: Path) -> None:
+    """`count`, the former name of a lines field's `lines`, is still read (sheets written
+    before the rename keep working); both at once is an error."""
+    fields = data.get("fields")
+    for i, field in enumerate(fields if isinstance(fields, list) else ()):
+        if not (isinstance(field, dict) and field.get("kind") == "lines" and "count" in field):
+            continue
+        if "lines" in field:
+            raise KitError([Problem(shown, lines.get(("fields", i, "count")),
+                                    "« count » et « lines » disent la même chose (le nombre de "
+                                    "lignes) : gardez seulement « lines »")])
+        field["lines"] = field.pop("count")
+        if ("fields", i, "count") in lines:
+            lines[("fields", i, "lines")] = lines[("fields", i, "count")]
 
 
 def _read_lexicon(path: Path, shown: Path) -> tuple[tuple[str, str], ...]:

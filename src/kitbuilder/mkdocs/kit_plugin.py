@@ -94,6 +94,7 @@ class KitPlugin(BasePlugin[KitConfig]):
         else:
             self._tell(f"kit: nothing changed since the last build, {len(self.added.files)} "
                        "files reused from the cache", self.added, pending=False)
+        config.extra_css.extend(inputs.kit_stylesheets(self.added, self.config.url.strip("/")))
         if config.nav:
             config.nav = expand(config.nav, f"{self.config.url.strip('/')}/", self.added.nav)
         return config

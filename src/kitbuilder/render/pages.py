@@ -7,6 +7,7 @@ import re
 
 from kitbuilder import layout
 from kitbuilder.model import (
+    INFO_ROWS,
     SCENE_QUESTIONS,
     STEP_COLUMNS,
     Aside,
@@ -20,6 +21,7 @@ from kitbuilder.model import (
     LinesField,
     ListBlock,
     Paragraph,
+    Phase,
     Sheet,
     SheetField,
     StoryPart,
@@ -30,6 +32,7 @@ from kitbuilder.render import downloads, form
 from kitbuilder.typography import NBSP, typeset
 
 TOOLBOX = "Les outils de l’animateur"  # the documents' group, on the kit's page and in the nav
+PHASES_CSS = layout.PHASES_CSS
 _SPECIAL = re.compile(r"([\\`*_\[\]#|])")
 _LINE_START = re.compile(r"^(\s*)([-+>]|\d+\.)(\s)")
 
@@ -44,7 +47,52 @@ def pages(kit: Kit) -> dict[str, str]:
     out.update({layout.sheet_page(s): sheet(kit, s) for s in kit.sheets})
     out.update({layout.document_page(d): document(kit, d) for d in kit.documents})
     out.update({layout.part_page(p): part(kit, p) for p in kit.story.parts})
+    if kit.phases:
+        out[PHASES_CSS] = phases_css(kit.phases)
     return out
+
+
+def phases_css(phases: tuple[Phase, ...]) -> str:
+    """A class per phase with its colour (a stylesheet: the site's CSP refuses inline styles)."""
+    rules = [f".kit-phase-{p.id} {{ --kit-phase: {p.colour}; }}" for p in phases]
+    return ("/* Made by the kit build from kit/kit.yml (phases): edit the colours there. */\n"
+            + "\n".join(rules) + "\n")
+
+
+def phase_chip(kit: Kit, key: str | None) -> str:
+    """The phase's label on its colour, as the table and the kit pages show it."""
+    phase = kit.phase(key)
+    if phase is None:
+        return ""
+    return (f'<span class="kit-chip kit-phase-{phase.id}">{html.escape(phase.label)}</span>')
+
+
+def banner(kit: Kit, item: Sheet) -> str:
+    """« Fiche 3 sur 6 · Animer »: where the sheet stands in the kit, on its phase's colour."""
+    number = kit.sheets.index(item) + 1
+    phase = kit.phase(item.phase)
+    text = f"Fiche {number} sur {len(kit.sheets)}" + (f" · {phase.label}" if phase else "")
+    css = f" kit-phase-{phase.id}" if phase else ""
+    return f'<p class="kit-banner{css}">{html.escape(text)}</p>'
+
+
+def info_box(kit: Kit, item: Sheet) -> str:
+    """When, with whom, how long, what to have at hand: the box under a sheet's title."""
+    if item.info is None:
+        return ""
+    rows = []
+    for name, label in INFO_ROWS:
+        value = getattr(item.info, name)
+        if isinstance(value, tuple):
+            if not value:
+                continue
+            value = "<ul>" + "".join(f"<li>{html.escape(v)}</li>" for v in value) + "</ul>"
+        else:
+            value = html.escape(value)
+        rows.append(f"<div><dt>{label}{NBSP}:</dt><dd>{value}</dd></div>")
+    phase = kit.phase(item.phase)
+    css = f" kit-phase-{phase.id}" if phase else ""
+    return f'<dl class="kit-info{css}">{"".join(rows)}</dl>'
 
 
 def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
@@ -83,7 +131,7 @@ def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
         lines += ["## Télécharger le kit", "",
                   downloads.region(form.form(form.FormState(), offer.privacy_url), offer.privacy_url,
                               kit.bundle, _downloads(kit, groups)), ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + print_mark(kit)
 
 
 def contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
@@ -119,7 +167,7 @@ def guide(kit: Kit) -> str:
     head = [f"# {esc(kit.guide.title)}", "",
             f"[Télécharger le guide (Word)]({layout.FILES}/{layout.GUIDE_DOCX})",
             "{ .kit-download }", ""]
-    return "\n".join(head + blocks(kit.guide.blocks))
+    return "\n".join(head + blocks(kit.guide.blocks)) + print_mark(kit)
 
 
 def document(kit: Kit, item: Document) -> str:
@@ -140,26 +188,30 @@ def summary_table(kit: Kit) -> str:
     lines.append("| Étape | " + " | ".join(label for _, label in STEP_COLUMNS) + " |")
     lines.append("|" + " --- |" * (len(STEP_COLUMNS) + 1))
     for number, step in enumerate(table.steps, 1):
-        cells = [f"**{number}. {esc(step.title)}**",
+        chip = phase_chip(kit, step.phase)
+        cells = [f"**{number}. {esc(step.title)}**" + (f"<br>{chip}" if chip else ""),
                  *(esc(getattr(step, name)) for name, _ in STEP_COLUMNS)]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + print_mark(kit, "kit-landscape")
 
 
 def sheet(kit: Kit, item: Sheet) -> str:
     up = "../"
-    lines = [f"# {esc(item.title)}", "",
+    lines = [f"# {esc(item.title)}", "", banner(kit, item), "",
              (f"[Télécharger la fiche (Word)]({up}{layout.FILES}/{layout.sheet_docx(item)})"
              "{ .kit-download }"), "",
              ('<button type="button" class="md-button kit-print" data-kit-print hidden>'
              "Imprimer la fiche</button>"), "",
              f"*{esc(item.purpose)}*", ""]
+    if item.info is not None:
+        lines += [info_box(kit, item), ""]
     if item.instructions:
         lines += ["## Consignes pour l’animation", ""]
         lines += [f"{n}. {esc(text)}" for n, text in enumerate(item.instructions, 1)] + [""]
     for field in item.fields:
         lines += [f"### {esc(field.label)}", "", _field(field), ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + print_mark(kit, "kit-sheet", *(["kit-landscape"] if item.landscape
+                                                            else []))
 
 
 def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -> str:
@@ -180,7 +232,16 @@ def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -
             lines += [f"### {SCENE_QUESTIONS}", ""] + blocks((ListBlock(scene.questions),))
     lines += ["## Questions pour le groupe", ""]
     lines += blocks((ListBlock(item.questions, ordered=True),))
-    return "\n".join(lines)
+    return "\n".join(lines) + print_mark(kit)
+
+
+def print_mark(kit: Kit, *classes: str) -> str:
+    """An invisible mark that the print style reads: the kit's name for the running footer
+    (print.js copies it into the page's CSS), and how the page prints (`kit-sheet`: fills one
+    page; `kit-landscape`: A4 sideways)."""
+    name = html.escape(f"{kit.title} — {kit.publisher}", quote=True)
+    names = " ".join(("kit-print-mark", *classes))
+    return f'\n\n<div class="{names}" data-kit-name="{name}" hidden></div>\n'
 
 
 def _player(item: StoryPart, chapters: tuple[float, ...], files: str) -> list[str]:
@@ -256,7 +317,7 @@ def blocks(items: tuple[Block, ...]) -> list[str]:
 def _field(field: SheetField) -> str:
     """Blank spaces to fill in by hand once the page is printed."""
     if isinstance(field, LinesField):
-        return '<div class="kit-lines">' + '<div class="kit-line"></div>' * field.count + "</div>"
+        return '<div class="kit-lines">' + '<div class="kit-line"></div>' * field.lines + "</div>"
     if isinstance(field, BoxField):
         return f'<div class="kit-box kit-h-{_half_cm(field.height)}"></div>'
     if isinstance(field, TableField):
