@@ -3,6 +3,7 @@ comes from `kit.yml`; mistakes in either are named with their file and line."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import docx
@@ -96,6 +97,12 @@ def test_the_landing_text_comes_from_the_manifest(tmp_path: Path) -> None:
     assert "- [L’aide aux personnes](../entretiens.md)" in index
 
 
+def test_every_acronym_of_the_tools_and_landing_text_is_in_the_glossary() -> None:
+    kit = load_kit(ROOT / "kit")
+    used = set(re.findall(r"\b[A-Z]{2,6}\b", repr((kit.documents, kit.intro))))
+    assert used <= {a for a, _ in kit.edition.glossary}, used
+
+
 def test_the_real_landing_page_tells_a_director_what_matters() -> None:
     kit = load_kit(ROOT / "kit")
     head = pages.index(kit).split("## Ce que contient le kit")[0]
@@ -103,9 +110,12 @@ def test_the_real_landing_page_tells_a_director_what_matters() -> None:
         assert words in head, words
 
 
+AFTER_MANIFEST = len(MANIFEST.splitlines()) + 1  # the line of a key added at its end
+
+
 @pytest.mark.parametrize("intro, line, words", [
-    ("intro: |\n  Bonjour.\n\n  <div>boîte</div>\n", 18, "non pris en charge"),
-    ("intro: |\n  # Un second titre\n", 16, "commencez les sections par « ## »"),
+    ("intro: |\n  Bonjour.\n\n  <div>boîte</div>\n", AFTER_MANIFEST + 3, "non pris en charge"),
+    ("intro: |\n  # Un second titre\n", AFTER_MANIFEST + 1, "commencez les sections par « ## »"),
 ])
 def test_a_mistake_in_the_landing_text_is_named_with_its_line(tmp_path: Path, intro: str,
                                                               line: int, words: str) -> None:
