@@ -51,11 +51,11 @@ def _parse_tokens(tokens: list[Token]) -> list[Located]:
             out.append(Located(_paragraph(_inline(tokens[i + 1], line)), line))
             i += 3
         elif tok.type in ("bullet_list_open", "ordered_list_open"):
-            i, block = _list(tokens, i, line)
-            out.append(Located(block, line))
+            i, items = _list(tokens, i, line)
+            out.append(Located(items, line))
         elif tok.type == "table_open":
-            i, block = _table(tokens, i, line)
-            out.append(Located(block, line))
+            i, table = _table(tokens, i, line)
+            out.append(Located(table, line))
         elif tok.type == "blockquote_open":
             i, aside = _aside(tokens, i, line)
             out.append(Located(aside, line))

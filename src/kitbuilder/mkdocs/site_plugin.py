@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from importlib.resources import files as resources
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from mkdocs.config import base
@@ -25,6 +27,7 @@ from kitbuilder.site.data import SiteData, load_site_data
 from kitbuilder.typography import typeset
 
 log = get_plugin_logger(__name__)
+T = TypeVar("T")
 ICS = "agenda.ics"
 FRENCH_SEARCH = "assets/javascripts/lunr/min/lunr.fr.min.js"
 
@@ -84,7 +87,8 @@ class SitePlugin(BasePlugin[SiteConfig]):
             if addition not in text:
                 french.write_text(text + addition, encoding="utf-8")
 
-    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:
+    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig,
+                 builder: Callable[..., Any]) -> None:
         live.install(server)  # a mistake in a rebuild: a French page in the browser
         server.watch(str(self.root / self.config.data_dir))
 
@@ -96,14 +100,14 @@ def _name_search_dialog(html: str) -> str:
                         'aria-label="Rechercher dans le site">', 1)
 
 
-def _typeset_titles(item) -> None:
+def _typeset_titles(item: Any) -> None:
     if item.title:
         item.title = typeset(item.title)
     for child in getattr(item, "children", None) or ():
         _typeset_titles(child)
 
 
-def _or_stop(step):
+def _or_stop(step: Callable[[], T]) -> T:
     """Run a step; on a mistake in the sources, log each problem and stop the build."""
     try:
         return step()
