@@ -268,7 +268,7 @@ def _read_guide(path: Path, shown: Path) -> Guide:
     blocks = _read_markdown(path, shown)
     if len(blocks) < 2:
         raise KitError([Problem(shown, blocks[0].line, "le guide n'a pas de texte après son titre")])
-    return Guide(blocks[0].block.text, tuple(b.block for b in blocks[1:]))
+    return Guide(_heading(blocks[0]), tuple(b.block for b in blocks[1:]))
 
 
 def _read_document(path: Path, shown: Path) -> Document:
@@ -277,14 +277,21 @@ def _read_document(path: Path, shown: Path) -> Document:
     if len(blocks) < 2:
         raise KitError([Problem(shown, blocks[0].line, "le document n'a pas de texte après son "
                                                        "titre")])
-    return Document(slug, blocks[0].block.text, tuple(b.block for b in blocks[1:]))
+    return Document(slug, _heading(blocks[0]), tuple(b.block for b in blocks[1:]))
+
+
+def _heading(located: mdb.Located) -> str:
+    """The text of a file's title (_read_markdown checked that it is a heading)."""
+    return located.block.text if isinstance(located.block, Heading) else ""
 
 
 def _intro(text: str, key_line: int | None, shown: Path,
            problems: list[Problem]) -> tuple[Block, ...]:
     """The landing page's text: Markdown written in `kit.yml` under `intro: |`."""
-    # In a `|` block the text starts on the line after the key.
-    at = (lambda line: key_line + line) if key_line else (lambda line: None)
+    def at(line: int) -> int | None:
+        """The line in kit.yml: in a `|` block the text starts on the line after the key."""
+        return key_line + line if key_line else None
+
     try:
         blocks = mdb.parse(text)
     except mdb.MarkdownProblem as exc:

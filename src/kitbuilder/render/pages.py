@@ -136,14 +136,15 @@ def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
 
 def contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
     """The kit's documents in groups: (heading, [(title, page or None, Word file)])."""
+    tools: list[tuple[str, str | None, str]] = [
+        (d.title, layout.document_page(d), layout.document_docx(d)) for d in kit.documents]
     story = kit.story
     return [
         ("", [(kit.guide.title, "guide.md", layout.GUIDE_DOCX),
               (kit.table.title, "tableau.md", layout.TABLE_DOCX)]),
         ("Les fiches d’animation", [(s.title, layout.sheet_page(s), layout.sheet_docx(s))
                                     for s in kit.sheets]),
-        *([(TOOLBOX, [(d.title, layout.document_page(d), layout.document_docx(d))
-                      for d in kit.documents])] if kit.documents else []),
+        *([(TOOLBOX, tools)] if tools else []),
         (f"Le récit «{NBSP}{story.title}{NBSP}»",
          [(p.title, layout.part_page(p), layout.part_docx(p)) for p in story.parts]
          + [("Le récit complet", None, layout.STORY_DOCX)]),
