@@ -17,6 +17,7 @@ from kitbuilder.model import (
     Guide,
     Heading,
     Kit,
+    Licence,
     Manifest,
     Sheet,
     Story,
@@ -310,3 +311,14 @@ def _read_part(number: int) -> Callable[[Path, Path], StoryPart]:
     def read(path: Path, shown: Path) -> StoryPart:
         return story_source.part(number, _slug(path, shown), _read_markdown(path, shown), shown)
     return read
+
+
+def read_licence(kit_dir: Path, root: Path) -> Licence | None:
+    """The kit's licence from its manifest alone (the site's legal notice states it), typeset;
+    None when the kit names none. A mistake in the manifest is a KitError."""
+    path = Path(kit_dir) / MANIFEST
+    shown = path.resolve().relative_to(root.resolve()) if path.resolve().is_relative_to(
+        root.resolve()) else path
+    data, lines = _parse_yaml(path, shown)
+    manifest = validate(Manifest, data, lines, shown)
+    return typeset_all(manifest.licence) if manifest.licence else None
