@@ -144,6 +144,8 @@ def _jobs(kit: Kit) -> list[_Job]:
     ]
     jobs += [_Job(layout.sheet_docx(s), f"Fiche : {s.title}", docx.sheet, (imprint, s),
                   docx.VERSION) for s in kit.sheets]
+    jobs += [_Job(layout.document_docx(d), d.title, docx.guide, (imprint, d), docx.VERSION)
+             for d in kit.documents]
     jobs += [_Job(layout.part_docx(p), f"{story.title} : {p.title}", docx.story,
                   (imprint, story.title, (p,)), docx.VERSION) for p in story.parts]
     jobs.append(_Job(layout.STORY_DOCX, f"{story.title} : le récit complet", docx.story,
