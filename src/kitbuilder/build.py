@@ -76,9 +76,11 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
     audio_dir = Path(kit_dir).parent / "audio" if audio_dir is None else Path(audio_dir)
     recorded = find_recordings(audio_dir, kit.story)
     cache = Cache(cache_dir)
-    tools = {"engine": find_engine(speech or SpeechConfig(), Path(cache_dir) / "models"),
-             "store": cache, "progress": progress or _quiet, "audio_dir": audio_dir}
-    plans = [narration.part_audio(kit, part, tools["engine"], recorded) for part in kit.story.parts]
+    engine = find_engine(speech or SpeechConfig(), Path(cache_dir) / "models")
+    tell = progress or _quiet
+    tools: dict[str, Any] = {"engine": engine, "store": cache, "progress": tell,
+                             "audio_dir": audio_dir}
+    plans = [narration.part_audio(kit, part, engine, recorded) for part in kit.story.parts]
     story_jobs = [_audio_jobs(kit, plan, tools) for plan in plans]
     now = [wait_for_audio or all(cache.path(_key(j, ""), j.name).is_file() for j in jobs)
            for jobs in story_jobs]
@@ -104,7 +106,7 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
     pending = tuple(job.name for jobs, go in zip(story_jobs, now) if not go for job in jobs)
     deleted, freed = cache.prune()
     if deleted:
-        tools["progress"](typeset(f"cache : {deleted} fichiers que plus rien n'utilisait depuis "
+        tell(typeset(f"cache : {deleted} fichiers que plus rien n'utilisait depuis "
                                   f"{UNUSED // 86400} jours effacés, {freed / 1e6:.0f} Mo "
                                   "libérés"))
     return BuildResult(kit, site_pages, tuple(files),
