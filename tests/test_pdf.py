@@ -7,9 +7,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from fixture_kit import write_kit
 from pypdf import PdfReader
 
+from fixture_kit import write_kit
 from kitbuilder import layout
 from kitbuilder.build import BuildResult, build_kit
 from kitbuilder.render.pdf_book import sections
