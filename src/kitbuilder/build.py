@@ -150,6 +150,8 @@ def _jobs(kit: Kit) -> list[_Job]:
     ]
     jobs += [_Job(layout.sheet_docx(s), f"Fiche : {s.title}", docx.sheet, (imprint, s),
                   docx.VERSION) for s in kit.sheets]
+    jobs += [_Job(layout.document_docx(d), d.title, docx.guide, (imprint, d), docx.VERSION)
+             for d in kit.documents]
     jobs += [_Job(layout.part_docx(p), f"{story.title} : {p.title}", docx.story,
                   (imprint, story.title, (p,)), docx.VERSION) for p in story.parts]
     jobs.append(_Job(layout.STORY_DOCX, f"{story.title} : le récit complet", docx.story,
@@ -169,6 +171,8 @@ def _pdf_jobs(kit: Kit) -> list[_Job]:
     jobs += [_Job(layout.pdf(layout.sheet_docx(s)), f"Fiche : {s.title}", pdf.sheet,
                   (imprint, s, n, total, kit.phases), pdf.VERSION)
              for n, s in enumerate(kit.sheets, 1)]
+    jobs += [_Job(layout.pdf(layout.document_docx(d)), d.title, pdf.guide, (imprint, d),
+                  pdf.VERSION) for d in kit.documents]
     jobs += [_Job(layout.pdf(layout.part_docx(p)), f"{story.title} : {p.title}", pdf.story,
                   (imprint, story.title, (p,), len(story.parts)), pdf.VERSION)
              for p in story.parts]

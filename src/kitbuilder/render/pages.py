@@ -10,9 +10,11 @@ from kitbuilder.model import (
     INFO_ROWS,
     SCENE_QUESTIONS,
     STEP_COLUMNS,
+    Aside,
     Block,
     BoxField,
     ChecklistField,
+    Document,
     Heading,
     Inline,
     Kit,
@@ -30,6 +32,7 @@ from kitbuilder.render import downloads, form, offers
 from kitbuilder.render.offers import Facts
 from kitbuilder.typography import NBSP, typeset
 
+TOOLBOX = "Les outils de l’animateur"  # the documents' group, on the kit's page and in the nav
 PHASES_CSS = layout.PHASES_CSS
 _SPECIAL = re.compile(r"([\\`*_\[\]#|])")
 _LINE_START = re.compile(r"^(\s*)([-+>]|\d+\.)(\s)")
@@ -43,6 +46,7 @@ def pages(kit: Kit, facts: Facts | None = None) -> dict[str, str]:
         "tableau.md": summary_table(kit, facts),
     }
     out.update({layout.sheet_page(s): sheet(kit, s, facts) for s in kit.sheets})
+    out.update({layout.document_page(d): document(kit, d, facts) for d in kit.documents})
     out.update({layout.part_page(p): part(kit, p, facts=facts) for p in kit.story.parts})
     if kit.phases:
         out[PHASES_CSS] = phases_css(kit.phases)
@@ -104,6 +108,7 @@ def index(kit: Kit, offer: form.FormSettings | None = None, facts: Facts | None 
     openly = offer.external_url is not None
     groups = contents(kit)
     lines = [f"# {esc(kit.title)}", "", f"*{esc(kit.subtitle)}*" if kit.subtitle else "", ""]
+    lines += blocks(kit.intro)
     if openly:
         lines += [f"**[Télécharger tout le kit (zip)]({layout.FILES}/{kit.bundle})**", "",
                   typeset("Vous utilisez le kit ? Dites-nous qui vous êtes en répondant à "
@@ -137,12 +142,15 @@ def index(kit: Kit, offer: form.FormSettings | None = None, facts: Facts | None 
 
 def contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
     """The kit's documents in groups: (heading, [(title, page or None, Word file)])."""
+    tools: list[tuple[str, str | None, str]] = [
+        (d.title, layout.document_page(d), layout.document_docx(d)) for d in kit.documents]
     story = kit.story
     return [
         ("", [(kit.guide.title, "guide.md", layout.GUIDE_DOCX),
               (kit.table.title, "tableau.md", layout.TABLE_DOCX)]),
         ("Les fiches d’animation", [(s.title, layout.sheet_page(s), layout.sheet_docx(s))
                                     for s in kit.sheets]),
+        *([(TOOLBOX, tools)] if tools else []),
         (f"Le récit «{NBSP}{story.title}{NBSP}»",
          [(p.title, layout.part_page(p), layout.part_docx(p)) for p in story.parts]
          + [("Le récit complet", None, layout.STORY_DOCX)]),
@@ -172,6 +180,13 @@ def guide(kit: Kit, facts: Facts | None = None) -> str:
     head = [f"# {esc(kit.guide.title)}", "", offers.offer("", layout.GUIDE_DOCX, facts),
             "{ .kit-download }", ""]
     return "\n".join(head + blocks(kit.guide.blocks)) + print_mark(kit)
+
+
+def document(kit: Kit, item: Document, facts: Facts | None = None) -> str:
+    """A toolbox document, like the guide, one folder down."""
+    head = [f"# {esc(item.title)}", "", offers.offer("../", layout.document_docx(item), facts),
+            "{ .kit-download }", ""]
+    return "\n".join(head + blocks(item.blocks))
 
 
 def summary_table(kit: Kit, facts: Facts | None = None) -> str:
@@ -304,6 +319,9 @@ def blocks(items: tuple[Block, ...]) -> list[str]:
             lines.append("| " + " | ".join(inline(c) for c in block.header) + " |")
             lines.append("|" + " --- |" * len(block.header))
             lines += ["| " + " | ".join(inline(c) for c in row) + " |" for row in block.rows]
+        elif isinstance(block, Aside):
+            inner = [f"**{esc(block.title)}**", "", *blocks(block.blocks)]
+            lines += [f"> {line}".rstrip() for line in inner[:-1]]
         lines.append("")
     return lines
 
@@ -317,8 +335,11 @@ def _field(field: SheetField) -> str:
     if isinstance(field, TableField):
         head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in field.columns)
         row = "<tr>" + "<td></td>" * len(field.columns) + "</tr>"
+        headed = "".join(f'<tr><th scope="row">{html.escape(item)}</th>'
+                         + "<td></td>" * (len(field.columns) - 1) + "</tr>"
+                         for item in field.items)
         return (f'<table class="kit-fill"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{row * field.rows}</tbody></table>")
+                f"<tbody>{headed}{row * field.rows}</tbody></table>")
     if isinstance(field, ChecklistField):
         items = "".join(f"<li>☐{NBSP}{html.escape(item)}</li>" for item in field.items)
         return f'<ul class="kit-checklist">{items}</ul>'

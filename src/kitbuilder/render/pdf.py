@@ -17,7 +17,7 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from kitbuilder.cache import digest, file_digest
-from kitbuilder.model import Guide, Imprint, Kit, Phase, Sheet, StoryPart, SummaryTable
+from kitbuilder.model import Document, Guide, Imprint, Kit, Phase, Sheet, StoryPart, SummaryTable
 from kitbuilder.render import pdf_book, pdf_html
 
 VERSION = "1"  # change it when the PDFs change for the same sources
@@ -67,7 +67,8 @@ def _write(document: tuple[str, str], out: Path) -> None:
 # --- One job per output (build._jobs) -------------------------------------------------------
 
 
-def guide(imprint: Imprint, data: Guide, out: Path) -> None:
+def guide(imprint: Imprint, data: Guide | Document, out: Path) -> None:
+    """The guide, or a toolbox document."""
     _write(_document(imprint, data.title, pdf_html.guide(data, 1), "single"), out)
 
 
@@ -101,6 +102,7 @@ def complete(kit: Kit, out: Path) -> None:
             pdf_html.guide(kit.guide, 1), pdf_html.table(kit.table, kit.phases, 1),
             pdf_book.sheets_index(kit)]
     body += [pdf_html.sheet(s, n, total, kit.phases, 2) for n, s in enumerate(kit.sheets, 1)]
+    body.append(pdf_book.toolbox(kit))
     body += [pdf_html.story(f"Le récit «\u00a0{kit.story.title}\u00a0»", kit.story.parts,
                             len(kit.story.parts), 1),
              pdf_book.back(kit)]

@@ -9,6 +9,8 @@ from kitbuilder.model import Kit
 from kitbuilder.render import pdf_html
 from kitbuilder.typography import NBSP
 
+TOOLBOX = "Les outils de l’animateur"
+
 # The sections of the whole kit, as the contents page lists them: (anchor, title).
 Section = tuple[str, str]
 
@@ -21,6 +23,8 @@ def sections(kit: Kit) -> list[tuple[Section, list[Section]]]:
         (("tableau", kit.table.title), []),
         (("fiches", "Les fiches d’animation"),
          [(f"fiche-{s.slug}", s.title) for s in kit.sheets]),
+        *([(("outils", TOOLBOX), [(f"outil-{d.slug}", d.title) for d in kit.documents])]
+          if kit.documents else []),
         (("recit", f"Le récit «{NBSP}{kit.story.title}{NBSP}»"),
          [(f"recit-{p.slug}", p.title) for p in kit.story.parts]),
         (("credits", "Crédits, contacts et glossaire"), []),
@@ -113,3 +117,12 @@ def back(kit: Kit) -> str:
                              for a, m in edition.glossary) + "</dl>")
     out.append("</section>")
     return "\n".join(out)
+
+
+def toolbox(kit: Kit) -> str:
+    """The toolbox documents, after the sheets, each from a new page."""
+    if not kit.documents:
+        return ""
+    return (f'<section id="outils" class="toolbox"><h1>{TOOLBOX}</h1>'
+            + "".join(pdf_html.guide(d, 2, f"outil-{d.slug}") for d in kit.documents)
+            + "</section>")

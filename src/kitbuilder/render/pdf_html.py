@@ -16,6 +16,7 @@ from kitbuilder.model import (
     Block,
     BoxField,
     ChecklistField,
+    Document,
     Edition,
     Guide,
     Heading,
@@ -93,8 +94,9 @@ def chip(phases: Phases, key: str | None) -> str:
 # --- The documents ----------------------------------------------------------------------
 
 
-def guide(data: Guide, level: int) -> str:
-    return (f'<section id="guide" class="document guide"><h{level}>{escape(data.title)}'
+def guide(data: Guide | Document, level: int, anchor: str = "guide") -> str:
+    """The guide, or a toolbox document written like it."""
+    return (f'<section id="{anchor}" class="document guide"><h{level}>{escape(data.title)}'
             f"</h{level}>\n{blocks(data.blocks, level + 1)}</section>")
 
 
