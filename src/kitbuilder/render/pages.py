@@ -225,17 +225,25 @@ def sheet(kit: Kit, item: Sheet, facts: Facts | None = None) -> str:
 
 
 def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None,
-         facts: Facts | None = None) -> str:
+         voicing: tuple[str, ...] = (), credit: str = "", facts: Facts | None = None,
+         duration: float | None = None) -> str:
     """A story part, each scene with an anchor. With `chapters` (when each scene starts in the
-    part's MP3, in seconds): a player, and the scenes as chapters that seek it."""
+    part's MP3, in seconds): a player, and the scenes as chapters that seek it, each saying how
+    it was voiced (`voicing`, opening first), and the narration's `credit`."""
     up = "../"
     lines = [f"# {esc(item.title)}", "",
              f"*{esc(kit.story.title)}, partie {item.number} sur {len(kit.story.parts)}.*", "",
-             f"Cette partie — {offers.offer(up, layout.part_docx(item), facts)}", "",
+             f"Cette partie — {offers.offer(up, layout.part_docx(item), facts)}",
+             "{ .kit-download }", "",
              f"Le récit complet — {offers.offer(up, layout.STORY_DOCX, facts)}",
              "{ .kit-download }", ""]
     if chapters is not None:
-        lines += _player(item, chapters, f"{up}{layout.FILES}/")
+        lines += _player(item, chapters, f"{up}{layout.FILES}/", voicing[1:])
+        lines += [f"*{esc(credit)}*", ""] if credit else []
+        if duration is not None:
+            minutes, seconds = divmod(round(duration), 60)
+            lines += [f"Durée de l’écoute{NBSP}: {minutes}{NBSP}min{NBSP}{seconds:02d}{NBSP}s.",
+                      ""]
     lines += blocks(item.intro)
     for number, scene in enumerate(item.scenes, 1):
         lines += [f'<div class="kit-scene" id="{layout.scene_anchor(number)}"></div>', "",
@@ -256,14 +264,17 @@ def print_mark(kit: Kit, *classes: str) -> str:
     return f'\n\n<div class="{names}" data-kit-name="{name}" hidden></div>\n'
 
 
-def _player(item: StoryPart, chapters: tuple[float, ...], files: str) -> list[str]:
+def _player(item: StoryPart, chapters: tuple[float, ...], files: str,
+            voicing: tuple[str, ...] = ()) -> list[str]:
     """The native player (the MkDocs plugin resolves its `src` like a link), the file and its
     transcript, and the chapters: kit-audio.js makes them seek the player and highlights the
     scene being heard; without it they lead to the scene's text."""
     mp3 = files + layout.part_mp3(item)
     entries = "".join(
         f'<li><a href="#{layout.scene_anchor(n)}" data-kit-start="{start:.3f}">'
-        f'{html.escape(scene.title)}</a> <span class="kit-time">{_clock(start)}</span></li>'
+        f'{html.escape(scene.title)}</a> <span class="kit-time">{_clock(start)}</span>'
+        + (f' <span class="kit-voiced">· {html.escape(voicing[n - 1])}</span>'
+           if n <= len(voicing) else "") + "</li>"
         for n, (scene, start) in enumerate(zip(item.scenes, chapters), 1))
     return [(f'<div class="kit-player"><audio class="kit-audio" controls preload="metadata" '
             f'src="{mp3}"></audio></div>'), "",
