@@ -215,16 +215,19 @@ def sheet(kit: Kit, item: Sheet) -> str:
                                                             else []))
 
 
-def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -> str:
+def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None,
+         voicing: tuple[str, ...] = (), credit: str = "") -> str:
     """A story part, each scene with an anchor. With `chapters` (when each scene starts in the
-    part's MP3, in seconds): a player, and the scenes as chapters that seek it."""
+    part's MP3, in seconds): a player, and the scenes as chapters that seek it, each saying how
+    it was voiced (`voicing`, opening first), and the narration's `credit`."""
     up = "../"
     lines = [f"# {esc(item.title)}", "",
              (f"*{esc(kit.story.title)}, partie {item.number} sur {len(kit.story.parts)}.* "
              f"[Cette partie (Word)]({up}{layout.FILES}/{layout.part_docx(item)}) · "
              f"[Le récit complet (Word)]({up}{layout.FILES}/{layout.STORY_DOCX})"), ""]
     if chapters is not None:
-        lines += _player(item, chapters, f"{up}{layout.FILES}/")
+        lines += _player(item, chapters, f"{up}{layout.FILES}/", voicing[1:])
+        lines += [f"*{esc(credit)}*", ""] if credit else []
     lines += blocks(item.intro)
     for number, scene in enumerate(item.scenes, 1):
         lines += [f'<div class="kit-scene" id="{layout.scene_anchor(number)}"></div>', "",
@@ -245,14 +248,17 @@ def print_mark(kit: Kit, *classes: str) -> str:
     return f'\n\n<div class="{names}" data-kit-name="{name}" hidden></div>\n'
 
 
-def _player(item: StoryPart, chapters: tuple[float, ...], files: str) -> list[str]:
+def _player(item: StoryPart, chapters: tuple[float, ...], files: str,
+            voicing: tuple[str, ...] = ()) -> list[str]:
     """The native player (the MkDocs plugin resolves its `src` like a link), the file and its
     transcript, and the chapters: kit-audio.js makes them seek the player and highlights the
     scene being heard; without it they lead to the scene's text."""
     mp3 = files + layout.part_mp3(item)
     entries = "".join(
         f'<li><a href="#{layout.scene_anchor(n)}" data-kit-start="{start:.3f}">'
-        f'{html.escape(scene.title)}</a> <span class="kit-time">{_clock(start)}</span></li>'
+        f'{html.escape(scene.title)}</a> <span class="kit-time">{_clock(start)}</span>'
+        + (f' <span class="kit-voiced">· {html.escape(voicing[n - 1])}</span>'
+           if n <= len(voicing) else "") + "</li>"
         for n, (scene, start) in enumerate(zip(item.scenes, chapters), 1))
     return [(f'<div class="kit-player"><audio class="kit-audio" controls preload="metadata" '
             f'src="{mp3}"></audio></div>'), "",
