@@ -7,17 +7,21 @@ import re
 
 from kitbuilder import layout
 from kitbuilder.model import (
+    INFO_ROWS,
     SCENE_QUESTIONS,
     STEP_COLUMNS,
+    Aside,
     Block,
     BoxField,
     ChecklistField,
+    Document,
     Heading,
     Inline,
     Kit,
     LinesField,
     ListBlock,
     Paragraph,
+    Phase,
     Sheet,
     SheetField,
     StoryPart,
@@ -27,6 +31,8 @@ from kitbuilder.model import (
 from kitbuilder.render import downloads, form
 from kitbuilder.typography import NBSP, typeset
 
+TOOLBOX = "Les outils de l’animateur"  # the documents' group, on the kit's page and in the nav
+PHASES_CSS = layout.PHASES_CSS
 _SPECIAL = re.compile(r"([\\`*_\[\]#|])")
 _LINE_START = re.compile(r"^(\s*)([-+>]|\d+\.)(\s)")
 
@@ -39,8 +45,54 @@ def pages(kit: Kit) -> dict[str, str]:
         "tableau.md": summary_table(kit),
     }
     out.update({layout.sheet_page(s): sheet(kit, s) for s in kit.sheets})
+    out.update({layout.document_page(d): document(kit, d) for d in kit.documents})
     out.update({layout.part_page(p): part(kit, p) for p in kit.story.parts})
+    if kit.phases:
+        out[PHASES_CSS] = phases_css(kit.phases)
     return out
+
+
+def phases_css(phases: tuple[Phase, ...]) -> str:
+    """A class per phase with its colour (a stylesheet: the site's CSP refuses inline styles)."""
+    rules = [f".kit-phase-{p.id} {{ --kit-phase: {p.colour}; }}" for p in phases]
+    return ("/* Made by the kit build from kit/kit.yml (phases): edit the colours there. */\n"
+            + "\n".join(rules) + "\n")
+
+
+def phase_chip(kit: Kit, key: str | None) -> str:
+    """The phase's label on its colour, as the table and the kit pages show it."""
+    phase = kit.phase(key)
+    if phase is None:
+        return ""
+    return (f'<span class="kit-chip kit-phase-{phase.id}">{html.escape(phase.label)}</span>')
+
+
+def banner(kit: Kit, item: Sheet) -> str:
+    """« Fiche 3 sur 6 · Animer »: where the sheet stands in the kit, on its phase's colour."""
+    number = kit.sheets.index(item) + 1
+    phase = kit.phase(item.phase)
+    text = f"Fiche {number} sur {len(kit.sheets)}" + (f" · {phase.label}" if phase else "")
+    css = f" kit-phase-{phase.id}" if phase else ""
+    return f'<p class="kit-banner{css}">{html.escape(text)}</p>'
+
+
+def info_box(kit: Kit, item: Sheet) -> str:
+    """When, with whom, how long, what to have at hand: the box under a sheet's title."""
+    if item.info is None:
+        return ""
+    rows = []
+    for name, label in INFO_ROWS:
+        value = getattr(item.info, name)
+        if isinstance(value, tuple):
+            if not value:
+                continue
+            value = "<ul>" + "".join(f"<li>{html.escape(v)}</li>" for v in value) + "</ul>"
+        else:
+            value = html.escape(value)
+        rows.append(f"<div><dt>{label}{NBSP}:</dt><dd>{value}</dd></div>")
+    phase = kit.phase(item.phase)
+    css = f" kit-phase-{phase.id}" if phase else ""
+    return f'<dl class="kit-info{css}">{"".join(rows)}</dl>'
 
 
 def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
@@ -54,6 +106,7 @@ def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
     openly = offer.external_url is not None
     groups = contents(kit)
     lines = [f"# {esc(kit.title)}", "", f"*{esc(kit.subtitle)}*" if kit.subtitle else "", ""]
+    lines += blocks(kit.intro)
     if openly:
         lines += [f"**[Télécharger tout le kit (zip)]({layout.FILES}/{kit.bundle})**", "",
                   typeset("Vous utilisez le kit ? Dites-nous qui vous êtes en répondant à "
@@ -78,17 +131,20 @@ def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
         lines += ["## Télécharger le kit", "",
                   downloads.region(form.form(form.FormState(), offer.privacy_url), offer.privacy_url,
                               kit.bundle, _downloads(kit, groups)), ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + print_mark(kit)
 
 
 def contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
     """The kit's documents in groups: (heading, [(title, page or None, Word file)])."""
+    tools: list[tuple[str, str | None, str]] = [
+        (d.title, layout.document_page(d), layout.document_docx(d)) for d in kit.documents]
     story = kit.story
     return [
         ("", [(kit.guide.title, "guide.md", layout.GUIDE_DOCX),
               (kit.table.title, "tableau.md", layout.TABLE_DOCX)]),
         ("Les fiches d’animation", [(s.title, layout.sheet_page(s), layout.sheet_docx(s))
                                     for s in kit.sheets]),
+        *([(TOOLBOX, tools)] if tools else []),
         (f"Le récit «{NBSP}{story.title}{NBSP}»",
          [(p.title, layout.part_page(p), layout.part_docx(p)) for p in story.parts]
          + [("Le récit complet", None, layout.STORY_DOCX)]),
@@ -112,7 +168,15 @@ def guide(kit: Kit) -> str:
     head = [f"# {esc(kit.guide.title)}", "",
             f"[Télécharger le guide (Word)]({layout.FILES}/{layout.GUIDE_DOCX})",
             "{ .kit-download }", ""]
-    return "\n".join(head + blocks(kit.guide.blocks))
+    return "\n".join(head + blocks(kit.guide.blocks)) + print_mark(kit)
+
+
+def document(kit: Kit, item: Document) -> str:
+    """A toolbox document, like the guide, one folder down."""
+    head = [f"# {esc(item.title)}", "",
+            f"[Télécharger le document (Word)](../{layout.FILES}/{layout.document_docx(item)})",
+            "{ .kit-download }", ""]
+    return "\n".join(head + blocks(item.blocks))
 
 
 def summary_table(kit: Kit) -> str:
@@ -125,38 +189,45 @@ def summary_table(kit: Kit) -> str:
     lines.append("| Étape | " + " | ".join(label for _, label in STEP_COLUMNS) + " |")
     lines.append("|" + " --- |" * (len(STEP_COLUMNS) + 1))
     for number, step in enumerate(table.steps, 1):
-        cells = [f"**{number}. {esc(step.title)}**",
+        chip = phase_chip(kit, step.phase)
+        cells = [f"**{number}. {esc(step.title)}**" + (f"<br>{chip}" if chip else ""),
                  *(esc(getattr(step, name)) for name, _ in STEP_COLUMNS)]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + print_mark(kit, "kit-landscape")
 
 
 def sheet(kit: Kit, item: Sheet) -> str:
     up = "../"
-    lines = [f"# {esc(item.title)}", "",
+    lines = [f"# {esc(item.title)}", "", banner(kit, item), "",
              (f"[Télécharger la fiche (Word)]({up}{layout.FILES}/{layout.sheet_docx(item)})"
              "{ .kit-download }"), "",
              ('<button type="button" class="md-button kit-print" data-kit-print hidden>'
              "Imprimer la fiche</button>"), "",
              f"*{esc(item.purpose)}*", ""]
+    if item.info is not None:
+        lines += [info_box(kit, item), ""]
     if item.instructions:
         lines += ["## Consignes pour l’animation", ""]
         lines += [f"{n}. {esc(text)}" for n, text in enumerate(item.instructions, 1)] + [""]
     for field in item.fields:
         lines += [f"### {esc(field.label)}", "", _field(field), ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + print_mark(kit, "kit-sheet", *(["kit-landscape"] if item.landscape
+                                                            else []))
 
 
-def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -> str:
+def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None,
+         voicing: tuple[str, ...] = (), credit: str = "") -> str:
     """A story part, each scene with an anchor. With `chapters` (when each scene starts in the
-    part's MP3, in seconds): a player, and the scenes as chapters that seek it."""
+    part's MP3, in seconds): a player, and the scenes as chapters that seek it, each saying how
+    it was voiced (`voicing`, opening first), and the narration's `credit`."""
     up = "../"
     lines = [f"# {esc(item.title)}", "",
              (f"*{esc(kit.story.title)}, partie {item.number} sur {len(kit.story.parts)}.* "
              f"[Cette partie (Word)]({up}{layout.FILES}/{layout.part_docx(item)}) · "
              f"[Le récit complet (Word)]({up}{layout.FILES}/{layout.STORY_DOCX})"), ""]
     if chapters is not None:
-        lines += _player(item, chapters, f"{up}{layout.FILES}/")
+        lines += _player(item, chapters, f"{up}{layout.FILES}/", voicing[1:])
+        lines += [f"*{esc(credit)}*", ""] if credit else []
     lines += blocks(item.intro)
     for number, scene in enumerate(item.scenes, 1):
         lines += [f'<div class="kit-scene" id="{layout.scene_anchor(number)}"></div>', "",
@@ -165,17 +236,29 @@ def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -
             lines += [f"### {SCENE_QUESTIONS}", ""] + blocks((ListBlock(scene.questions),))
     lines += ["## Questions pour le groupe", ""]
     lines += blocks((ListBlock(item.questions, ordered=True),))
-    return "\n".join(lines)
+    return "\n".join(lines) + print_mark(kit)
 
 
-def _player(item: StoryPart, chapters: tuple[float, ...], files: str) -> list[str]:
+def print_mark(kit: Kit, *classes: str) -> str:
+    """An invisible mark that the print style reads: the kit's name for the running footer
+    (print.js copies it into the page's CSS), and how the page prints (`kit-sheet`: fills one
+    page; `kit-landscape`: A4 sideways)."""
+    name = html.escape(f"{kit.title} — {kit.publisher}", quote=True)
+    names = " ".join(("kit-print-mark", *classes))
+    return f'\n\n<div class="{names}" data-kit-name="{name}" hidden></div>\n'
+
+
+def _player(item: StoryPart, chapters: tuple[float, ...], files: str,
+            voicing: tuple[str, ...] = ()) -> list[str]:
     """The native player (the MkDocs plugin resolves its `src` like a link), the file and its
     transcript, and the chapters: kit-audio.js makes them seek the player and highlights the
     scene being heard; without it they lead to the scene's text."""
     mp3 = files + layout.part_mp3(item)
     entries = "".join(
         f'<li><a href="#{layout.scene_anchor(n)}" data-kit-start="{start:.3f}">'
-        f'{html.escape(scene.title)}</a> <span class="kit-time">{_clock(start)}</span></li>'
+        f'{html.escape(scene.title)}</a> <span class="kit-time">{_clock(start)}</span>'
+        + (f' <span class="kit-voiced">· {html.escape(voicing[n - 1])}</span>'
+           if n <= len(voicing) else "") + "</li>"
         for n, (scene, start) in enumerate(zip(item.scenes, chapters), 1))
     return [(f'<div class="kit-player"><audio class="kit-audio" controls preload="metadata" '
             f'src="{mp3}"></audio></div>'), "",
@@ -231,6 +314,9 @@ def blocks(items: tuple[Block, ...]) -> list[str]:
             lines.append("| " + " | ".join(inline(c) for c in block.header) + " |")
             lines.append("|" + " --- |" * len(block.header))
             lines += ["| " + " | ".join(inline(c) for c in row) + " |" for row in block.rows]
+        elif isinstance(block, Aside):
+            inner = [f"**{esc(block.title)}**", "", *blocks(block.blocks)]
+            lines += [f"> {line}".rstrip() for line in inner[:-1]]
         lines.append("")
     return lines
 
@@ -238,14 +324,17 @@ def blocks(items: tuple[Block, ...]) -> list[str]:
 def _field(field: SheetField) -> str:
     """Blank spaces to fill in by hand once the page is printed."""
     if isinstance(field, LinesField):
-        return '<div class="kit-lines">' + '<div class="kit-line"></div>' * field.count + "</div>"
+        return '<div class="kit-lines">' + '<div class="kit-line"></div>' * field.lines + "</div>"
     if isinstance(field, BoxField):
         return f'<div class="kit-box kit-h-{_half_cm(field.height)}"></div>'
     if isinstance(field, TableField):
         head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in field.columns)
         row = "<tr>" + "<td></td>" * len(field.columns) + "</tr>"
+        headed = "".join(f'<tr><th scope="row">{html.escape(item)}</th>'
+                         + "<td></td>" * (len(field.columns) - 1) + "</tr>"
+                         for item in field.items)
         return (f'<table class="kit-fill"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{row * field.rows}</tbody></table>")
+                f"<tbody>{headed}{row * field.rows}</tbody></table>")
     if isinstance(field, ChecklistField):
         items = "".join(f"<li>☐{NBSP}{html.escape(item)}</li>" for item in field.items)
         return f'<ul class="kit-checklist">{items}</ul>'
