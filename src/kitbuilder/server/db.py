@@ -203,7 +203,9 @@ def _insert(connection: Connection, answers: Answers, now: datetime) -> int:
         "establishment": answers.establishment,
         "email": answers.email,  # the form keeps one only with the box ticked (forms.validate)
         "consent_at": now if answers.consent and answers.email else None})
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None  # an INSERT of one row always has one
+    return int(key[0])
 
 
 def count(engine: Engine) -> int:
