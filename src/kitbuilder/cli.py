@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from kitbuilder import layout
 from kitbuilder.cache import ABANDONED
 from kitbuilder.errors import KitError
+from kitbuilder.output_folder import check_out, mark
 from kitbuilder.render.speech import SpeechConfig
 from kitbuilder.server import commands as server_commands
 from kitbuilder.sources import load_kit
@@ -51,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             # Only a build loads the renderers (numpy, scipy, python-docx: a second or more).
             from kitbuilder.build import build_kit
 
+            # Before minutes of work: is --out a folder this command may replace whole?
+            check_out(args.out, {"le kit": args.kit, "le cache": args.cache})
             result = build_kit(args.kit, args.cache, audio_dir=args.audio,
                                speech=SpeechConfig(args.piper_voice, args.piper),
                                progress=lambda message: print(message, file=sys.stderr,
@@ -69,8 +72,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def publish(result: BuildResult, out: Path) -> None:
-    """Write pages and files to a fresh folder, then swap it in place of `out` at once."""
-    out = out.resolve()
+    """Write pages and files to a fresh folder, then swap it in place of `out` at once.
+
+    `out` must be new, empty or an earlier output of this command (see output_folder):
+    KitError otherwise, with nothing written.
+    """
+    out = check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
@@ -81,6 +88,7 @@ def publish(result: BuildResult, out: Path) -> None:
         (staging / layout.FILES).mkdir()
         for output in result.files:
             shutil.copyfile(output.path, staging / layout.FILES / output.name)
+        mark(staging)
         # Another build may publish to the same folder at the same moment: each moves what
         # it finds aside into a folder of its own, and tries again if the other one's folder
         # took the place in between. The last to finish wins; neither fails.
@@ -88,6 +96,7 @@ def publish(result: BuildResult, out: Path) -> None:
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
             try:
                 with contextlib.suppress(FileNotFoundError):
+                    check_out(out)  # again, just before: it may have changed meanwhile
                     out.rename(old / out.name)
                 staging.rename(out)
                 break

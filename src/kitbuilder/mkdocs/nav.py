@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, Any
 
 from kitbuilder import layout
@@ -11,13 +12,20 @@ if TYPE_CHECKING:
 
 
 def kit_nav(kit: Kit, base: str) -> list[Any]:
-    """Nav entries for every kit page, in the manifest's order."""
+    """Nav entries for every kit page, in the manifest's order.
+
+    MkDocs templates write titles as they are (no autoescape), so the kit's titles, which are
+    text, are given as HTML: « <b> » in a title is shown, never made an element.
+    """
+    t = html.escape
     return [
         f"{base}/index.md",
-        {kit.guide.title: f"{base}/guide.md"},
-        {kit.table.title: f"{base}/tableau.md"},
-        {"Fiches d’animation": [{s.title: f"{base}/{layout.sheet_page(s)}"} for s in kit.sheets]},
-        {kit.story.title: [{p.title: f"{base}/{layout.part_page(p)}"} for p in kit.story.parts]},
+        {t(kit.guide.title): f"{base}/guide.md"},
+        {t(kit.table.title): f"{base}/tableau.md"},
+        {"Fiches d’animation": [{t(s.title): f"{base}/{layout.sheet_page(s)}"}
+                                for s in kit.sheets]},
+        {t(kit.story.title): [{t(p.title): f"{base}/{layout.part_page(p)}"}
+                              for p in kit.story.parts]},
     ]
 
 

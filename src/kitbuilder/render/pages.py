@@ -26,8 +26,18 @@ from kitbuilder.model import (
 from kitbuilder.render import downloads, form
 from kitbuilder.typography import NBSP, typeset
 
-_SPECIAL = re.compile(r"([\\`*_\[\]#|])")
-_LINE_START = re.compile(r"^(\s*)([-+>]|\d+\.)(\s)")
+# Every character by which Python-Markdown (with the site's extensions: tables, attr_list)
+# could read text as markup: emphasis, code, links and images, headings, tables, and the
+# braces of attr_list, which would otherwise turn « {: onclick=… } » into an attribute.
+_SPECIAL = re.compile(r"([\\`*_\[\]{}#|])")
+_LINE_START = re.compile(r"^(\s*)(?:([-+>])|(\d+)\.)")  # a list or a quote
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")  # « &lt; » written in a source is shown as such
+_BREAK = re.compile(r"\s*[\r\n]\s*")  # a line break in a YAML text would start a new block
+_BACKTICKS = re.compile(r"`+")
+# Link targets a kit source may give: the web, e-mail, telephone, or a page of the site.
+_URL_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+_URL_UNSAFE = re.compile(r"""[\s"'<>()\\`{}|\[\]^]""")
 
 
 def pages(kit: Kit) -> dict[str, str]:
@@ -172,7 +182,7 @@ def _player(item: StoryPart, chapters: tuple[float, ...], files: str) -> list[st
     mp3 = files + layout.part_mp3(item)
     entries = "".join(
         f'<li><a href="#{layout.scene_anchor(n)}" data-kit-start="{start:.3f}">'
-        f'{html.escape(scene.title)}</a> <span class="kit-time">{_clock(start)}</span></li>'
+        f'{_html(scene.title)}</a> <span class="kit-time">{_clock(start)}</span></li>'
         for n, (scene, start) in enumerate(zip(item.scenes, chapters), 1))
     return [(f'<div class="kit-player"><audio class="kit-audio" controls preload="metadata" '
             f'src="{mp3}"></audio></div>'), "",
@@ -194,23 +204,50 @@ def _clock(seconds: float) -> str:
 
 
 def esc(text: str) -> str:
-    """Escape text so that Markdown shows it as written."""
+    """Escape text so that Markdown shows it as written, on one line: no character of it can
+    become a tag, an attribute, a link or a block (the page's structure is ours alone)."""
+    text = _ENTITY.sub("&amp;", _BREAK.sub(" ", text))
     text = _SPECIAL.sub(r"\\\1", text).replace("<", "&lt;")
-    return _LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}{m[3]}", text)
+    return _LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[2] else f"{m[1]}{m[3]}\\.", text)
+
+
+def code(text: str) -> str:
+    """A code span showing `text` as written, whatever backticks it holds: its fence is one
+    backtick longer than the longest run inside."""
+    text = _BREAK.sub(" ", text)
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def url(href: str) -> str:
+    """A link target fit for Markdown: the schemes the kit may link to (else no link at all,
+    the empty string), and no character that could end the target or start an attribute."""
+    scheme = _URL_SCHEME.match(href)
+    if scheme and scheme[1].lower() not in _SAFE_SCHEMES:
+        return ""
+    return _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode()), href)
 
 
 def inline(spans: Inline) -> str:
     out = []
     for span in spans:
-        text = f"`{span.text}`" if span.code else esc(span.text)
+        text = code(span.text) if span.code else esc(span.text)
         if span.strong:
             text = f"**{text}**"
         if span.em:
             text = f"*{text}*"
-        if span.href:
-            text = f"[{text}]({span.href})"
+        target = url(span.href) if span.href else ""
+        if target:
+            text = f"[{text}]({target})"
         out.append(text)
     return "".join(out)
+
+
+def _html(text: str) -> str:
+    """Text for our own HTML elements: escaped, on one line (a raw HTML block ends at a blank
+    line)."""
+    return html.escape(_BREAK.sub(" ", text))
 
 
 def blocks(items: tuple[Block, ...]) -> list[str]:
@@ -239,12 +276,12 @@ def _field(field: SheetField) -> str:
     if isinstance(field, BoxField):
         return f'<div class="kit-box kit-h-{_half_cm(field.height)}"></div>'
     if isinstance(field, TableField):
-        head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in field.columns)
+        head = "".join(f'<th scope="col">{_html(c)}</th>' for c in field.columns)
         row = "<tr>" + "<td></td>" * len(field.columns) + "</tr>"
         return (f'<table class="kit-fill"><thead><tr>{head}</tr></thead>'
                 f"<tbody>{row * field.rows}</tbody></table>")
     if isinstance(field, ChecklistField):
-        items = "".join(f"<li>☐{NBSP}{html.escape(item)}</li>" for item in field.items)
+        items = "".join(f"<li>☐{NBSP}{_html(item)}</li>" for item in field.items)
         return f'<ul class="kit-checklist">{items}</ul>'
     raise TypeError(field)
 

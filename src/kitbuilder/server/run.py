@@ -1,28 +1,57 @@
-"""Run the request server with uvicorn: no access log of its own, proxy headers on request."""
+"""Run the request server with uvicorn: no access log of its own, proxy headers on request,
+and the limits that keep it answering under many idle or slow connections."""
 
 from __future__ import annotations
+
+import resource
 
 import uvicorn
 from starlette.types import ASGIApp
 
 from kitbuilder.server import db
 from kitbuilder.server.app import create_app
-from kitbuilder.server.config import Settings
-from kitbuilder.server.logs import LOG_CONFIG
+from kitbuilder.server.config import Limits, Settings
+from kitbuilder.server.connections import guarded_protocol
+from kitbuilder.server.logs import LOG_CONFIG, log
 
 
 def uvicorn_config(app: ASGIApp, host: str = "127.0.0.1", port: int = 8000,
-                   trusted_proxies: str | None = None) -> uvicorn.Config:
+                   trusted_proxies: str | None = None,
+                   limits: Limits | None = None) -> uvicorn.Config:
     """How uvicorn runs the app, here and in the tests.
 
     `trusted_proxies`: addresses of the reverse proxy (nginx) whose X-Forwarded-For and
     X-Forwarded-Proto are believed; without it the connecting address is the client's. The
     rate limit counts by client address, so behind a proxy this must be set.
+    `limits`: timeouts and connection limit; by default the app's settings' own.
     """
+    if limits is None:
+        server = getattr(getattr(app, "state", None), "server", None)
+        limits = server.settings.limits if server is not None else Limits()
     return uvicorn.Config(
         app, host=host, port=port, log_config=LOG_CONFIG, access_log=False,
         proxy_headers=trusted_proxies is not None, forwarded_allow_ips=trusted_proxies,
-        server_header=False, ws="none", lifespan="on")
+        server_header=False, ws="none", lifespan="on",
+        http=guarded_protocol(limits),
+        timeout_keep_alive=int(limits.keep_alive),
+        h11_max_incomplete_event_size=limits.max_header_bytes,
+        # Uvicorn's own limit answers 503 past it; ours (the protocol) closes idle connections
+        # first, so this one is only a backstop.
+        limit_concurrency=limits.max_connections + 1,
+        backlog=min(2048, limits.max_connections * 2))
+
+
+def raise_descriptor_limit(needed: int) -> None:
+    """Allow this process the descriptors its connections need (up to the hard limit): each
+    connection holds one, and so do the database and the files being sent."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        log.warning("only %d file descriptors allowed, %d wanted: lower max_connections or raise "
+                    "LimitNOFILE", soft, needed)
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
@@ -32,4 +61,5 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
     # A database that cannot be reached fails here, told in one line by the command line,
     # rather than in uvicorn's start-up with a traceback. (Start-up migrates again: no-op.)
     db.migrate(app.state.server.engine)
-    uvicorn.Server(uvicorn_config(app, host, port, trusted_proxies)).run()
+    raise_descriptor_limit(2 * settings.limits.max_connections + 64)
+    uvicorn.Server(uvicorn_config(app, host, port, trusted_proxies, settings.limits)).run()
