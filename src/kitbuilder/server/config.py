@@ -44,6 +44,9 @@ class Limits:
     """Open connections at most; well under the usual limit of 1,024 descriptors."""
     max_header_bytes: int = 16 * 1024
     """Largest request line and headers, in bytes."""
+    backlog: int = 64
+    """Connections waiting to be accepted; the event loop also accepts up to this many at
+    once, each holding a descriptor before the guards above can close an idle one."""
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,9 @@ class _Guarded(H11Protocol):
 
     def close(self, why: str) -> None:
         """Close this connection now (nothing is being answered on it, or it is stuck)."""
+        # Out of the count at once: its descriptor is released on the loop's next turn, and
+        # the next connection must not pick it again.
+        self.connections.discard(self)
         if not self.transport.is_closing():
             log.debug("connection closed: %s", why)
             self.transport.abort()

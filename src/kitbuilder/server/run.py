@@ -4,6 +4,7 @@ and the limits that keep it answering under many idle or slow connections."""
 from __future__ import annotations
 
 import resource
+from dataclasses import replace
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -38,20 +39,28 @@ def uvicorn_config(app: ASGIApp, host: str = "127.0.0.1", port: int = 8000,
         # Uvicorn's own limit answers 503 past it; ours (the protocol) closes idle connections
         # first, so this one is only a backstop.
         limit_concurrency=limits.max_connections + 1,
-        backlog=min(2048, limits.max_connections * 2))
+        backlog=limits.backlog)
 
 
-def raise_descriptor_limit(needed: int) -> None:
-    """Allow this process the descriptors its connections need (up to the hard limit): each
-    connection holds one, and so do the database and the files being sent."""
+def fit_descriptors(limits: Limits) -> Limits:
+    """`limits` within this process's descriptor limit, raised first up to the hard limit:
+    a connection holds one descriptor and the file it is sent another; some are kept for the
+    database, the logs and the listening socket. Past the limit, accept() fails in a loop."""
+    needed = 2 * limits.max_connections + limits.backlog + _SPARE
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     if soft != resource.RLIM_INFINITY and soft < needed:
-        log.warning("only %d file descriptors allowed, %d wanted: lower max_connections or raise "
-                    "LimitNOFILE", soft, needed)
+        wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        soft = wanted
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return limits
+    fitted = max(8, (soft - limits.backlog - _SPARE) // 2)
+    log.warning("only %d file descriptors allowed: at most %d connections instead of %d "
+                "(raise LimitNOFILE to allow more)", soft, fitted, limits.max_connections)
+    return replace(limits, max_connections=fitted)
+
+
+_SPARE = 64
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
@@ -61,5 +70,5 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
     # A database that cannot be reached fails here, told in one line by the command line,
     # rather than in uvicorn's start-up with a traceback. (Start-up migrates again: no-op.)
     db.migrate(app.state.server.engine)
-    raise_descriptor_limit(2 * settings.limits.max_connections + 64)
-    uvicorn.Server(uvicorn_config(app, host, port, trusted_proxies, settings.limits)).run()
+    limits = fit_descriptors(settings.limits)
+    uvicorn.Server(uvicorn_config(app, host, port, trusted_proxies, limits)).run()
