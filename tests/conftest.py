@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+# The story is voiced by espeak-ng in the tests, 400 times faster than Kokoro, the default;
+# tests of Kokoro ask for it on a sentence or two (issue 13).
+os.environ.setdefault("KITBUILDER_SPEECH_ENGINE", "espeak-ng")
 
 from fixture_kit import write_kit
 

@@ -179,7 +179,7 @@ def test_a_recorded_clip_voices_its_scene_and_the_tags_and_log_say_so(built: Bui
     assert "synthèse espeak-ng" in narration and "ouverture, scène\u00a01" not in narration
     assert "enregistrement audio/matin/2.wav\u00a0: scène 2" in narration
     assert any("scène 2 sur 2, enregistrement audio/matin/2.wav" in m for m in built.progress)
-    assert any("scène 1 sur 2, synthèse espeak-ng" in m for m in built.progress)
+    assert any("scène 1 sur 2, voix de synthèse espeak-ng" in m for m in built.progress)
 
 
 # --- The transcript -------------------------------------------------------------------------
@@ -272,7 +272,7 @@ def test_only_what_changed_is_said_again(tmp_path: Path) -> None:
     again = build(tmp_path)
     # Only the morning's first scene says « M. »: only it is said again, and only its part.
     assert again.progress[:1] == ["audio «\u00a024\u00a0h en Ehpad\u00a0: Le matin\u00a0» "
-                                  "(1/2)\u00a0: scène 1 sur 2, synthèse espeak-ng "
+                                  "(1/2)\u00a0: scène 1 sur 2, voix de synthèse espeak-ng "
                                   + speech.Espeak().version]
     assert [m for m in again.progress if "La nuit" in m] == []
     assert again.result.generated == [f"{MORNING}.mp3", f"{MORNING}.vtt", "kit-test.zip"]

@@ -70,8 +70,8 @@ def test_guide_keeps_headings_lists_and_table(built: BuildResult) -> None:
     assert _headings(guide, 2) == ["Qui participe\u202f?"]
     assert [p.text for p in guide.paragraphs if p.style.name == "List Bullet"] == [
         "Un premier point", "Un second point"]
-    assert [p.text for p in guide.paragraphs if p.style.name == "Kit Numbered"] == [
-        "1.\tLa direction", "2.\tLes équipes"]
+    assert [p.text for p in guide.paragraphs if p.style.name == "List Number"] == [
+        "La direction", "Les équipes"]
     assert [c.text for c in guide.tables[0].rows[1].cells] == ["Lancer", "1\u00a0h"]
     body = next(p for p in guide.paragraphs if "jamais" in p.text)
     assert [r.text for r in body.runs if r.bold] == ["jamais"]
@@ -96,13 +96,13 @@ def test_summary_table_is_landscape_with_one_row_per_step(built: BuildResult) ->
 def test_sheet_blanks_can_be_filled_in_by_hand(built: BuildResult) -> None:
     rules = _open(built, "fiche-regles.docx")
     assert rules.paragraphs[0].text == "Les règles de l’échange"
-    assert sum(p.style.name == "Kit Writing Line" for p in rules.paragraphs) == 4
+    assert len(rules.tables[-1].rows) == 4  # the four writing lines
     assert "☐\u00a0\u00a0Ce qui est dit ici reste ici." in [p.text for p in rules.paragraphs]
     follow_up = _open(built, "fiche-suivi.docx")
     proposals, remarks = follow_up.tables
     assert [c.text for c in proposals.rows[0].cells][-1] == "Où en est-on"
     assert len(proposals.rows) == 7 and all(c.text == "" for c in proposals.rows[3].cells)
-    assert abs(remarks.rows[0].height - Cm(5)) < Cm(0.01)
+    assert remarks.rows[0].height >= Cm(5)
 
 
 def test_story_parts_start_on_new_pages_with_scenes_and_questions(built: BuildResult) -> None:
@@ -117,7 +117,7 @@ def test_story_parts_start_on_new_pages_with_scenes_and_questions(built: BuildRe
     assert dialogue.runs[0].bold and dialogue.text.startswith("Sabrina\u00a0: Tu as vu")
     night = _open(built, "recit-2-nuit.docx")
     assert _headings(night, 1) == ["La nuit"]
-    assert night.paragraphs[-1].text == "1.\tComment la nuit est-elle organisée chez nous\u202f?"
+    assert night.paragraphs[-1].text == "Comment la nuit est-elle organisée chez nous\u202f?"
 
 
 def test_zip_holds_every_file_with_matching_checksums(built: BuildResult) -> None:

@@ -30,6 +30,7 @@ from fixture_kit import write_kit
 from kitbuilder import layout
 from kitbuilder.build import BuildResult, build_kit
 from kitbuilder.cli import publish
+from kitbuilder.cli import write_kit as write_kit_folder
 from kitbuilder.server.tokens import Tokens
 from test_server import SECRET, VALID, form_token, site  # noqa: F401 - a fixture
 
@@ -211,7 +212,7 @@ def test_two_builds_at_once_share_the_cache_and_the_output(tmp_path: Path) -> No
 
 def _publish_together(barrier: threading.Barrier, result: BuildResult, out: Path) -> None:
     barrier.wait()  # all threads swap at the same moment
-    publish(result, out)
+    publish(out, lambda staging: write_kit_folder(result, staging))
 
 
 def test_builds_publishing_to_one_folder_at_the_same_moment_all_succeed(tmp_path: Path) -> None:

@@ -134,7 +134,21 @@ def test_a_page_missing_from_the_nav_fails_the_strict_build(project: Path) -> No
     config.write_text(config.read_text() + "nav:\n  - index.md\n  - kit/index.md\n")
     run = mkdocs(project)
     assert run.returncode == 1
-    assert "not included in the \"nav\"" in run.stderr and "kit/recit/nuit.md" in run.stderr
+    said = plain(run.stderr).replace("’", "'")
+    assert "not included" not in said  # MkDocs' English, replaced by what to write
+    assert "mkdocs.yml:14: ces pages ne sont dans aucun menu" in said, said
+    assert "- Le kit « Discuter du travail »: kit/" in said
+
+
+def test_a_new_page_left_out_of_the_nav_is_told_with_the_line_to_add(project: Path) -> None:
+    (project / "docs" / "ateliers.md").write_text("# Nos ateliers d'été\n\nTexte.\n")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text() + "nav:\n  - index.md\n  - kit/\n")
+    run = mkdocs(project)
+    assert run.returncode == 1
+    said = plain(run.stderr).replace("’", "'")
+    assert "mkdocs.yml:14: cette page n'est dans aucun menu (« ateliers.md »)" in said, said
+    assert "    - Nos ateliers d'été: ateliers.md" in said
 
 
 def test_this_repository_builds_strict(built_site: Path) -> None:

@@ -117,6 +117,9 @@ def test_an_empty_agenda_says_so(site: Path) -> None:
      "gabarit invalide"),
     ("docs/_data/agenda.yml", "kind: groupe", "kind: réunion", "docs/_data/agenda.yml:3:",
      "groupe"),
+    ("docs/_data/agenda.yml", "    start: ", "    start: le 14 mars ", "docs/_data/agenda.yml:4:",
+     ("1er rendez-vous de l’agenda, « start » : date et heure attendues, écrites "
+      "2026-03-14 18:30, trouvé « le 14 mars 20")),
 ])
 def test_a_mistake_names_its_file_and_line(site: Path, file, old, new, where, words) -> None:
     path = site / file

@@ -50,7 +50,14 @@ def _replace(name: str, old: str, new: str) -> dict[str, str]:
 # (files, file named in the message, line, words the message must contain)
 BROKEN = {
     "invalid YAML": (_replace("fiches/regles.yml", "purpose: Poser", "purpose: [Poser"),
-                     "kit/fiches/regles.yml", 3, "YAML invalide"),
+                     "kit/fiches/regles.yml", 3, "une liste entre crochets [ ]"),
+    "a tab in the indentation": (_replace("fiches/regles.yml", "  - kind: lines", "\t- kind: lines"),
+                                 "kit/fiches/regles.yml", 12, "une tabulation sert de retrait"),
+    "a line out of alignment": (_replace("fiches/regles.yml", "    label: Règles ajoutées",
+                                         "  label: Règles ajoutées"),
+                                "kit/fiches/regles.yml", 13, "pas alignée sur celles du même"),
+    "a colon inside a value": (_replace("fiches/regles.yml", "cadre avant", "cadre : avant"),
+                               "kit/fiches/regles.yml", 2, "la valeur contient « : » ; mettez"),
     "unknown key, closest valid one": (_replace("fiches/regles.yml", "title:", "titel:"),
                                        "kit/fiches/regles.yml", 1, "vouliez-vous dire « title »"),
     "unknown key inside a field": (_replace("fiches/suivi.yml", "height: 5", "hight: 5"),
@@ -60,7 +67,8 @@ BROKEN = {
                                "reçue.\n", ""),
                       "kit/fiches/suivi.yml", 1, "il manque la clé obligatoire « purpose »"),
     "wrong type": (_replace("fiches/suivi.yml", "rows: 6", "rows: beaucoup"),
-                   "kit/fiches/suivi.yml", 7, "nombre entier attendu, trouvé « beaucoup »"),
+                   "kit/fiches/suivi.yml", 7,
+                   "1er champ de la fiche, « rows » : nombre entier attendu, trouvé « beaucoup »"),
     "list expected": (_replace("fiches/suivi.yml",
                                "columns: [Problème, Proposition, Qui, Pour quand, Où en est-on]",
                                "columns: Problème"),
@@ -115,12 +123,22 @@ def test_check_lists_every_problem_and_fails(tmp_path: Path, capsys) -> None:
     err = plain(capsys.readouterr().err)
     assert code == 1
     assert "kit/fiches/suivi.yml:7:" in err and "kit/recit/nuit.md:2:" in err
-    assert "2 problème(s)" in err and "Traceback" not in err
+    assert "2 problèmes trouvés" in err and "Traceback" not in err
+
+
+def test_a_message_quotes_the_source_exactly_as_typed(tmp_path: Path) -> None:
+    """The message's words are typeset; the value it quotes is not (no « 7 h 30 », no ’)."""
+    files = _replace("fiches/suivi.yml", "rows: 6", "rows: l'équipe de 7h30:matin")
+    with pytest.raises(KitError) as raised:
+        load_kit(write_kit(tmp_path, files))
+    [told] = [str(p) for p in raised.value.problems if p.line == 7]
+    assert told == ("kit/fiches/suivi.yml:7: 1er champ de la fiche, «\u00a0rows\u00a0»\u00a0: "
+                    "nombre entier attendu, trouvé «\u00a0l'équipe de 7h30:matin\u00a0»")
 
 
 def test_check_accepts_the_fixture(kit_dir: Path, capsys) -> None:
     assert cli.main(["--kit", str(kit_dir), "check"]) == 0
-    assert "OK" in capsys.readouterr().out
+    assert "tout est en ordre" in capsys.readouterr().out
 
 
 def test_a_blank_word_in_the_lexicon_is_named_with_its_line(tmp_path: Path) -> None:

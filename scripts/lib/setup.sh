@@ -14,7 +14,14 @@ export NO_MKDOCS_2_WARNING=1
 ensure_venv() {
     local extras="${1:-}" spec="." stamp
     [ -n "$extras" ] && spec=".[$extras]"
+    # A virtualenv whose Python is gone (the interpreter it was made from was removed or
+    # upgraded) is made again from scratch, and so is its install stamp.
+    if [ -e "$VENV" ] && ! "$PY" -c "" >/dev/null 2>&1; then
+        echo "setup: $VENV no longer runs; making it again"
+        rm -rf "$VENV"
+    fi
     if [ ! -x "$PY" ]; then
+        python3 -c "import ensurepip, venv" >/dev/null 2>&1 || ensure_python_venv
         echo "setup: creating $VENV"
         python3 -m venv "$VENV"
     fi
@@ -26,6 +33,15 @@ ensure_venv() {
         "$PY" -c "import kitbuilder" # fail here, clearly, if the install did not work
         touch "$stamp"
     fi
+}
+
+# ensure_python_venv: Debian's Python makes virtualenvs only with its python3-venv package.
+ensure_python_venv() {
+    if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
+        echo "setup: python3 cannot make a virtualenv; install it with: apt-get install python3-venv" >&2
+        return 1
+    fi
+    apt_install python3-venv
 }
 
 # ensure_apt PACKAGE COMMAND...: install a Debian package when one of its commands is missing.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kitbuilder.typography import typeset
+from kitbuilder.typography import typeset_message
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,12 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else f"{self.file}"
-        return f"{where}: {typeset(self.message)}"
+        return f"{where}: {typeset_message(self.message)}"
+
+
+def problems(count: int) -> str:
+    """« 1 problème », « 3 problèmes »."""
+    return f"{count} problème{'s' if count > 1 else ''}"
 
 
 class KitError(Exception):

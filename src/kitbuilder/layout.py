@@ -13,6 +13,7 @@ TABLE_DOCX = "tableau-de-synthese.docx"
 STORY_DOCX = "recit-complet.docx"
 README = "LISEZMOI.txt"
 CHECKSUMS = "SHA256SUMS.txt"
+PHASES_CSS = "phases.css"  # the phases' colours (from kit.yml), beside the kit's pages
 
 
 def sheet_docx(sheet: Sheet) -> str:

@@ -47,11 +47,11 @@ def parse(text: str) -> list[Located]:
             out.append(Located(_paragraph(_inline(tokens[i + 1], line)), line))
             i += 3
         elif tok.type in ("bullet_list_open", "ordered_list_open"):
-            i, block = _list(tokens, i, line)
-            out.append(Located(block, line))
+            i, items = _list(tokens, i, line)
+            out.append(Located(items, line))
         elif tok.type == "table_open":
-            i, block = _table(tokens, i, line)
-            out.append(Located(block, line))
+            i, table = _table(tokens, i, line)
+            out.append(Located(table, line))
         else:
             raise MarkdownProblem(line, f"élément Markdown non pris en charge ({_name(tok)}) ; "
                                         f"sont permis : {SUPPORTED}")

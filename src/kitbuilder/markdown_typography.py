@@ -7,6 +7,7 @@ and attributes (so URLs and e-mail addresses in links) are left alone.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import Any
 
 from markdown import Extension, Markdown
 from markdown.treeprocessors import Treeprocessor
@@ -45,5 +46,5 @@ class FrenchTypographyExtension(Extension):
         md.treeprocessors.register(FrenchTypography(md), "french_typography", 10)
 
 
-def makeExtension(**kwargs) -> FrenchTypographyExtension:
+def makeExtension(**kwargs: Any) -> FrenchTypographyExtension:
     return FrenchTypographyExtension(**kwargs)

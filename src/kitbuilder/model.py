@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Literal
 
 from annotated_types import Ge, Le, MinLen
-from pydantic import Discriminator
+from pydantic import Discriminator, StringConstraints
 
 # Constraints are annotations so that the loader can check them; they are inert elsewhere.
 Text = Annotated[str, MinLen(1)]
 # `extra: forbid` turns an unknown key in a YAML source into an error instead of silence.
 _STRICT = {"extra": "forbid"}
+_COLOUR = r"^#[0-9a-fA-F]{6}$"
+_KEY = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# A colour as CSS and Word write it: « #1f4e5f ».
+Colour = Annotated[str, StringConstraints(pattern=_COLOUR)]
+# A name the sources refer to something by (a phase): lowercase letters, digits, hyphens.
+Key = Annotated[str, StringConstraints(pattern=_KEY)]
+# What the loader tells an editor whose text does not match one of these patterns.
+PATTERN_HINTS = {
+    _COLOUR: "couleur attendue sous la forme « \"#1f4e5f\" » (entre guillemets)",
+    _KEY: "nom attendu en minuscules sans accents, chiffres et tirets (« preparer »)",
+}
 
 
 # --- Rich text, parsed from Markdown -------------------------------------------------------
@@ -84,6 +96,7 @@ class Step:
     when: Text
     tools: Text
     output: Text
+    phase: Key | None = None  # one of the manifest's phases (issue 11)
 
 
 @dataclass(frozen=True)
@@ -109,17 +122,19 @@ STEP_COLUMNS = (
 
 @dataclass(frozen=True)
 class LinesField:
-    """Ruled lines to write on."""
+    """Ruled lines to write on: `lines` rules, each at least 8 mm below the one above (more when
+    the page has room to share)."""
 
     __pydantic_config__ = _STRICT
     kind: Literal["lines"]
     label: Text
-    count: Annotated[int, Ge(1), Le(30)] = 3
+    lines: Annotated[int, Ge(1), Le(30)] = 3
 
 
 @dataclass(frozen=True)
 class BoxField:
-    """An empty framed box; height in centimetres."""
+    """An empty framed box; `height` is its least height in centimetres: it grows with the
+    page's free space."""
 
     __pydantic_config__ = _STRICT
     kind: Literal["box"]
@@ -129,7 +144,8 @@ class BoxField:
 
 @dataclass(frozen=True)
 class TableField:
-    """A table with headed columns and empty rows to fill in."""
+    """A table with headed columns and `rows` empty rows to fill in, each at least 8 mm high
+    (more when the page has room to share)."""
 
     __pydantic_config__ = _STRICT
     kind: Literal["table"]
@@ -154,6 +170,22 @@ FIELD_KINDS = ("lines", "box", "table", "checklist")
 
 
 @dataclass(frozen=True)
+class SheetInfo:
+    """The box under a sheet's title: when it is used, with whom, how long, what to have."""
+
+    __pydantic_config__ = _STRICT
+    when: Text  # the step of the approach, « Séance 1 – Poser le cadre »
+    who: Text
+    duration: Text
+    materials: tuple[Text, ...] = ()  # what to have at hand
+
+
+# The info box's rows, in order: (field, French label).
+INFO_ROWS = (("when", "Quand"), ("who", "Avec qui"), ("duration", "Durée"),
+             ("materials", "À prévoir"))
+
+
+@dataclass(frozen=True)
 class Sheet:
     __pydantic_config__ = _STRICT
     slug: str  # from the file name, not from the YAML
@@ -162,15 +194,24 @@ class Sheet:
     fields: Annotated[tuple[SheetField, ...], MinLen(1)]
     instructions: tuple[Text, ...] = ()
     pages: Annotated[int, Ge(1), Le(10)] = 1  # printed A4 pages the sheet may take
+    landscape: bool = False  # printed on A4 turned sideways, for a wide table
+    phase: Key | None = None  # one of the manifest's phases (issue 11)
+    info: SheetInfo | None = None
 
 
 # --- The story ------------------------------------------------------------------------------
+
+
+SCENE_QUESTIONS = "Pour en parler"  # the heading of a scene's own questions, as written
 
 
 @dataclass(frozen=True)
 class Scene:
     title: str
     blocks: tuple[Block, ...]
+    # « ### Pour en parler »: questions for a group that works on this scene alone. Shown on
+    # the page and in the Word files, never said by the narration.
+    questions: tuple[Inline, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,6 +241,35 @@ class StoryManifest:
 
 
 @dataclass(frozen=True)
+class Phase:
+    """A phase of the approach: the colour and label the table, sheets and pages show."""
+
+    __pydantic_config__ = _STRICT
+    id: Key
+    label: Text
+    colour: Colour  # white text is printed on it: the loader checks the contrast
+
+
+@dataclass(frozen=True)
+class Licence:
+    __pydantic_config__ = _STRICT
+    name: Text
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """How to reach the association, as the kit's last page gives it."""
+
+    name: str
+    motto: str
+    phone: str
+    email: str
+    address: str
+    hours: str
+
+
+@dataclass(frozen=True)
 class Manifest:
     """`kit.yml`: what the kit is called and which files make it."""
 
@@ -213,6 +283,32 @@ class Manifest:
     story: StoryManifest
     subtitle: str = ""
     lexicon: str | None = None
+    voices: str | None = None  # the voices file: who speaks with which voice (issue 13)
+    # The edition (issue 11): what covers and the credits page say.
+    audience: str = ""  # for whom the kit is, a sentence or two
+    edition: date | None = None
+    licence: Licence | None = None
+    credits: tuple[Text, ...] = ()
+    phases: tuple[Phase, ...] = ()
+    glossary: str | None = None  # a YAML file: acronym -> what it stands for
+    association: str | None = None  # the association's data file (contacts), from kit/
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Which voice says the narration and which says each character (`voix.yml`)."""
+
+    narrator: str | None = None  # a voice of kitbuilder.voices.PALETTE; None: the engine's
+    characters: tuple[tuple[str, str], ...] = ()  # (name as in the dialogue, voice)
+
+    def voice_of(self, speaker: str | None) -> str | None:
+        """The voice of a speaker; the narrator's for the narration and anyone unlisted."""
+        if speaker:
+            wanted = " ".join(speaker.split())
+            for name, voice in self.characters:
+                if " ".join(name.split()) == wanted:
+                    return voice
+        return self.narrator
 
 
 @dataclass(frozen=True)
@@ -221,6 +317,18 @@ class Imprint:
 
     title: str
     publisher: str
+
+
+@dataclass(frozen=True)
+class Edition:
+    """The publication's front and back matter: covers, « Le kit en bref », credits page."""
+
+    audience: str = ""
+    published: date | None = None  # the edition's date
+    licence: Licence | None = None
+    credits: tuple[str, ...] = ()
+    contacts: Contacts | None = None
+    glossary: tuple[tuple[str, str], ...] = ()  # (acronym, what it stands for), sorted
 
 
 @dataclass(frozen=True)
@@ -234,7 +342,14 @@ class Kit:
     sheets: tuple[Sheet, ...]
     story: Story
     lexicon: tuple[tuple[str, str], ...] = ()  # written form -> how synthesis should say it
+    cast: Cast = Cast()  # the voices of the narration and of the characters
+    phases: tuple[Phase, ...] = ()
+    edition: Edition = Edition()
 
     @property
     def imprint(self) -> Imprint:
         return Imprint(self.title, self.publisher)
+
+    def phase(self, key: str | None) -> Phase | None:
+        """The phase a step or sheet names (the loader checked that it exists)."""
+        return next((p for p in self.phases if p.id == key), None)

@@ -3,6 +3,7 @@
 A clip is `audio/<part>/<scene number>.<wav|flac|mp3|ogg>`, e.g. `audio/matin/2.mp3` for the
 second scene of `recit/matin.md`; `0` is the part's opening (its announcement and introduction).
 Reading what a clip holds is the audio renderer's job; this module only finds and names them.
+`audio/synthese/` holds no recording but the synthesized narration the build keeps.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from kitbuilder.errors import KitError, Problem
 from kitbuilder.model import Story
 
 EXTENSIONS = ("wav", "flac", "mp3", "ogg")
+STORED = "synthese"  # the narration the build made and keeps (render.stored), not recordings
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def find_recordings(audio_dir: Path, story: Story) -> Recordings:
         return path.relative_to(audio_dir.parent)
 
     for entry in sorted(audio_dir.iterdir()):
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or entry.name == STORED:
             continue
         if entry.is_dir() and entry.name not in scenes:
             problems.append(Problem(shown(entry), None, f"aucune partie du récit ne s'appelle "

@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kitbuilder import markdown_blocks as mdb
+from kitbuilder import sources_edition
 from kitbuilder.errors import KitError, Problem
 from kitbuilder.model import (
+    SCENE_QUESTIONS,
     Block,
+    Cast,
     Guide,
     Heading,
     Inline,
@@ -25,6 +28,7 @@ from kitbuilder.model import (
     SummaryTable,
 )
 from kitbuilder.typography import typeset_all
+from kitbuilder.voices import read_voices
 from kitbuilder.yamlsource import Loc, forbidden_character, leaves_kit, read_source, validate
 from kitbuilder.yamlsource import read_yaml as _parse_yaml
 
@@ -99,7 +103,18 @@ def load_kit(kit_dir: Path) -> Kit:
              for i, rel in enumerate(manifest.story.parts)]
     lexicon = (source(("lexicon",), manifest.lexicon, _read_lexicon)
                if manifest.lexicon else ())
+    cast = (source(("voices",), manifest.voices,
+                   lambda path, where: read_voices(path, where, Story("", tuple(parts))))
+            if manifest.voices and all(parts) else None)
     problems += _unlisted(kit_dir, manifest, shown)
+    problems += sources_edition.check_manifest_phases(manifest, lines, shown(manifest_path))
+    problems += sources_edition.check_phases(
+        manifest.phases, table, kit_dir / manifest.table,
+        [(sheet, kit_dir / rel) for sheet, rel in zip(sheets, manifest.sheets)], shown)
+    try:
+        edition = sources_edition.edition(manifest, kit_dir, lines, shown(manifest_path), shown)
+    except KitError as exc:
+        problems.extend(exc.problems)
     _check_unique(sheets, manifest.sheets, ("sheets",), "fiche", lines,
                   shown(manifest_path), problems)
     _check_unique(parts, manifest.story.parts, ("story", "parts"), "partie du récit", lines,
@@ -110,6 +125,7 @@ def load_kit(kit_dir: Path) -> Kit:
         title=manifest.title, subtitle=manifest.subtitle, publisher=manifest.publisher,
         bundle=manifest.bundle, guide=guide, table=table, sheets=tuple(sheets),
         story=Story(manifest.story.title, tuple(parts)), lexicon=lexicon or (),
+        cast=cast or Cast(), phases=manifest.phases, edition=edition,
     )
     return typeset_all(kit)
 
@@ -186,7 +202,24 @@ def _read_sheet(path: Path, shown: Path) -> Sheet:
             raise KitError([Problem(shown, lines.get(("slug",)), "clé inconnue « slug » : "
                                     "l'adresse d'une fiche vient du nom de son fichier")])
         data = {"slug": slug, **data}
+        _old_line_counts(data, lines, shown)
     return validate(Sheet, data, lines, shown)
+
+
+def _old_line_counts(data: dict[str, Any], lines: dict[Loc, int], shown: Path) -> None:
+    """`count`, the former name of a lines field's `lines`, is still read (sheets written
+    before the rename keep working); both at once is an error."""
+    fields = data.get("fields")
+    for i, field in enumerate(fields if isinstance(fields, list) else ()):
+        if not (isinstance(field, dict) and field.get("kind") == "lines" and "count" in field):
+            continue
+        if "lines" in field:
+            raise KitError([Problem(shown, lines.get(("fields", i, "count")),
+                                    "« count » et « lines » disent la même chose (le nombre de "
+                                    "lignes) : gardez seulement « lines »")])
+        field["lines"] = field.pop("count")
+        if ("fields", i, "count") in lines:
+            lines[("fields", i, "lines")] = lines[("fields", i, "count")]
 
 
 def _read_lexicon(path: Path, shown: Path) -> tuple[tuple[str, str], ...]:
@@ -262,21 +295,38 @@ def _sections(blocks: list[mdb.Located], shown: Path) -> list[tuple[mdb.Located,
     for located in blocks:
         if located.source_level == 2:
             sections.append((located, []))
-        elif located.source_level > 2:
+        elif located.source_level > 2 and not (
+                located.source_level == 3 and sections
+                and located.block.text.strip().lower() == SCENE_QUESTIONS.lower()):
             raise KitError([Problem(shown, located.line, "dans un récit, seuls les titres « ## » "
-                                                         "(une scène) sont permis")])
+                                                         "(une scène) et « ### Pour en parler » "
+                                                         "(ses questions) sont permis")])
         elif sections:
             sections[-1][1].append(located)
     return sections
 
 
 def _scene(head: mdb.Located, body: list[mdb.Located], shown: Path) -> Scene:
-    blocks: tuple[Block, ...] = tuple(b.block for b in body)
+    split = next((i for i, b in enumerate(body) if b.source_level == 3), len(body))
+    blocks: tuple[Block, ...] = tuple(b.block for b in body[:split])
     if not any(isinstance(b, Paragraph) and "".join(s.text for s in b.spans).strip()
                for b in blocks):
         raise KitError([Problem(shown, head.line,
                                 f"la scène « {head.block.text} » n'a pas de texte")])
-    return Scene(head.block.text, blocks)
+    questions: tuple[Inline, ...] = ()
+    if split < len(body):
+        questions = _scene_questions(body[split], body[split + 1:], shown)
+    return Scene(head.block.text, blocks, questions)
+
+
+def _scene_questions(head: mdb.Located, body: list[mdb.Located],
+                     shown: Path) -> tuple[Inline, ...]:
+    """« ### Pour en parler » closes a scene: one list of questions and nothing else."""
+    if len(body) != 1 or not isinstance(body[0].block, ListBlock) or not body[0].block.items:
+        raise KitError([Problem(shown, head.line, "« ### Pour en parler » doit être suivi "
+                                                  "d'une seule liste de questions (- …), "
+                                                  "à la fin de la scène")])
+    return body[0].block.items
 
 
 def _questions(head: mdb.Located, body: list[mdb.Located], shown: Path) -> tuple[Inline, ...]:

@@ -34,9 +34,29 @@ def typeset(text: str) -> str:
     return _HIGH_PUNCT.sub(lambda m: (NBSP if m[1] == ":" else NNBSP) + m[1], text)
 
 
+# What a message quotes from the sources, between « », with the spaces around it.
+_QUOTED = re.compile(r"«[ \t\u00a0\u202f]*(.*?)[ \t\u00a0\u202f]*»", re.DOTALL)
+_HOLE = 0xE000  # private-use characters hold the quoted pieces' places while typesetting
+
+
+def typeset_message(text: str) -> str:
+    """typeset() for a message that quotes its reader's text between « »: the words around
+    are typeset, what is quoted is shown exactly as typed (« 7h30 », « a:b », « l'x »)."""
+    quoted: list[str] = []
+
+    def hole(match: re.Match[str]) -> str:
+        quoted.append(match[1])
+        return f"«{chr(_HOLE + len(quoted) - 1)}»"
+
+    done = typeset(_QUOTED.sub(hole, text))
+    return re.sub("[\ue000-\uf8ff]", lambda m: quoted[ord(m[0]) - _HOLE], done) \
+        if quoted else done
+
+
 def typeset_all(obj: T) -> T:
     """Typeset every prose string inside a model object, leaving code and addresses alone."""
-    return _walk(obj)
+    walked: T = _walk(obj)
+    return walked
 
 
 def _walk(obj: Any) -> Any:

@@ -13,7 +13,9 @@ from typing import Any, TypeVar
 import pydantic
 import yaml
 
+from kitbuilder import yamlmistakes
 from kitbuilder.errors import KitError, Problem
+from kitbuilder.model import PATTERN_HINTS
 
 T = TypeVar("T")
 Loc = tuple[Any, ...]
@@ -92,10 +94,8 @@ def read_yaml(path: Path, shown: Path) -> tuple[Any, dict[Loc, int]]:
                                 "le texte en entier (un « * » ou un « & » en début de texte "
                                 "se met entre guillemets)")]) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        what = exc.problem or "syntaxe YAML invalide"
-        raise KitError([Problem(shown, line, f"YAML invalide : {what}")]) from None
+        line, what = yamlmistakes.explain(exc, text)
+        raise KitError([Problem(shown, line, what)]) from None
     except yaml.reader.ReaderError as exc:  # a character YAML refuses: a position, no mark
         line = text.count("\n", 0, exc.position) + 1
         raise KitError([forbidden_character(shown, line, chr(exc.character))]) from None
@@ -185,9 +185,9 @@ def _message(cls: type, err: Any, loc: Loc) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     name = loc[-1] if loc else None
-    at = f"« {_path(loc)} » : " if loc else ""
+    at = f"{_path(cls, loc)} : " if loc else ""
     if kind in ("missing", "missing_argument"):
-        within = f"« {_path(loc[:-1])} » : " if loc[:-1] else ""
+        within = f"{_path(cls, loc[:-1])} : " if loc[:-1] else ""
         return f"{within}il manque la clé obligatoire « {name} »"
     if kind in ("unexpected_keyword_argument", "extra_forbidden"):
         valid = _keys_at(cls, err["loc"][:-1])
@@ -204,6 +204,8 @@ def _message(cls: type, err: Any, loc: Loc) -> str:
         return f"{at}il manque la clé obligatoire « kind » (lines, box, table ou checklist)"
     if kind == "too_short":
         return f"{at}ne doit pas être vide (au moins {ctx.get('min_length', 1)} attendu)"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") in PATTERN_HINTS:
+        return f"{at}{PATTERN_HINTS[ctx['pattern']]}, trouvé {_shown(err.get('input'))}"
     expected = _EXPECTED.get(kind)
     if expected:
         return f"{at}{expected}, trouvé {_shown(err.get('input'))}"
@@ -214,7 +216,13 @@ def _message(cls: type, err: Any, loc: Loc) -> str:
     return f"{at}{err['msg']}"
 
 
+_DATE = "date attendue, écrite 2026-03-14"
+_DATETIME = "date et heure attendues, écrites 2026-03-14 18:30"
 _EXPECTED = {
+    "date_type": _DATE, "date_parsing": _DATE, "date_from_datetime_parsing": _DATE,
+    "date_from_datetime_inexact": _DATE,
+    "datetime_type": _DATETIME, "datetime_parsing": _DATETIME,
+    "datetime_from_date_parsing": _DATETIME,
     "string_type": "texte attendu",
     "int_type": "nombre entier attendu",
     "int_parsing": "nombre entier attendu",
@@ -241,8 +249,30 @@ def _shown(value: Any) -> str:
     return text if len(text) < 60 else text[:57] + "…"
 
 
-def _path(loc: Loc) -> str:
-    return " > ".join(str(p + 1) if isinstance(p, int) else str(p) for p in loc)
+# A list's items in words (« 3e champ de la fiche »), by the list's key: (noun, feminine).
+_ITEMS = {"fields": ("champ", False), "instructions": ("consigne", True),
+          "items": ("élément de la liste", False), "columns": ("colonne", True),
+          "steps": ("étape", True), "events": ("rendez-vous", False),
+          "team": ("membre de l'équipe", False), "partners": ("partenaire", False),
+          "sheets": ("fiche de la liste", True), "parts": ("partie du récit", True)}
+_WITHIN = {"Sheet": "de la fiche", "SummaryTable": "du tableau", "Agenda": "de l'agenda"}
+
+
+def _path(cls: type, loc: Loc) -> str:
+    """Where in the file, as the editor counts: « 3e champ de la fiche, « count » »."""
+    words: list[str] = []
+    for n, part in enumerate(loc):
+        if isinstance(part, int):
+            key = loc[n - 1] if n else None
+            noun, feminine = _ITEMS.get(str(key), (f"élément de « {key} »", False))
+            rank = "1re" if part == 0 and feminine else "1er" if part == 0 else f"{part + 1}e"
+            within = f" {_WITHIN[cls.__name__]}" if n == 1 and cls.__name__ in _WITHIN else ""
+            if words and words[-1] == f"« {key} »":
+                words.pop()
+            words.append(f"{rank} {noun}{within}")
+        else:
+            words.append(f"« {part} »")
+    return ", ".join(words)
 
 
 def _keys_at(cls: Any, loc: Loc) -> list[str]:

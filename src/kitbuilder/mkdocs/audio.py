@@ -4,7 +4,6 @@ background under `mkdocs serve` so that serving never waits for it."""
 from __future__ import annotations
 
 import posixpath
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from kitbuilder.errors import KitError
+from kitbuilder.site.inputs import MEDIA_SRC
 from kitbuilder.typography import typeset
 
 if TYPE_CHECKING:  # imported on every build: the build machinery only when it runs
@@ -25,14 +25,11 @@ if TYPE_CHECKING:  # imported on every build: the build machinery only when it r
 
 log = get_plugin_logger("kitbuilder.mkdocs.kit_plugin")
 
-# The `src` of a story page's player, written relative to the page's Markdown file like a link:
-# MkDocs rewrites the links of a page, not its raw HTML.
-_MEDIA_SRC = re.compile(r'(<(?:audio|source|track)\b[^>]*?\bsrc=")([^":?#]+)(")')
 
 
 def resolve_media(html: str, page: Page, files: Files) -> str:
     """The page's HTML with each player's `src` made into the URL MkDocs gives that file."""
-    return _MEDIA_SRC.sub(lambda m: m[1] + _site_url(m[2], page, files) + m[3], html)
+    return MEDIA_SRC.sub(lambda m: m[1] + _site_url(m[2], page, files) + m[3], html)
 
 
 def _site_url(link: str, page: Page, files: Files) -> str:

@@ -8,9 +8,9 @@ the kit has to be built.
 from __future__ import annotations
 
 import functools
-from importlib.resources import files as resources
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -22,19 +22,17 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from kitbuilder import csp
-from kitbuilder.errors import KitError
+from kitbuilder.errors import KitError, problems
+from kitbuilder.mkdocs import live
 from kitbuilder.mkdocs import snapshot as mkdocs_snapshot
 from kitbuilder.mkdocs.audio import BackgroundAudio, resolve_media
-from kitbuilder.mkdocs.nav import expand
-from kitbuilder.mkdocs.snapshot import Snapshot
+from kitbuilder.mkdocs.messages import say_nav_in_french
+from kitbuilder.site import inputs
+from kitbuilder.site.inputs import KitInputs
+from kitbuilder.site.nav import expand
 from kitbuilder.typography import typeset
 
 log = get_plugin_logger(__name__)
-CSS = "assets/kitbuilder/kit.css"
-FORM_CSS = "assets/kitbuilder/form.css"
-PRINT_JS = "assets/kitbuilder/print.js"
-AUDIO_CSS = "assets/kitbuilder/kit-audio.css"
-AUDIO_JS = "assets/kitbuilder/kit-audio.js"
 
 
 class KitConfig(base.Config):
@@ -63,7 +61,7 @@ class KitConfig(base.Config):
 
 class KitPlugin(BasePlugin[KitConfig]):
     def __init__(self) -> None:
-        self.added: Snapshot | None = None
+        self.added: KitInputs | None = None
         self.serving = False
         self.audio = BackgroundAudio()
         self.scripts: set[str] = set()
@@ -81,11 +79,9 @@ class KitPlugin(BasePlugin[KitConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return config
-        config.extra_css.append(CSS)
-        config.extra_css.append(FORM_CSS)
-        config.extra_javascript.append(PRINT_JS)
-        config.extra_css.append(AUDIO_CSS)
-        config.extra_javascript.append(AUDIO_JS)
+        say_nav_in_french(Path(config.config_file_path), Path(config.docs_dir), self.config.url)
+        config.extra_css.extend(inputs.STYLESHEETS)
+        config.extra_javascript.extend(inputs.SCRIPTS)
         if "attr_list" not in config.markdown_extensions:  # the kit's pages use { .class }
             config.markdown_extensions.append("attr_list")
         kit_dir = self._path(config, self.config.kit_dir)
@@ -101,11 +97,12 @@ class KitPlugin(BasePlugin[KitConfig]):
         else:
             self._tell(f"kit: nothing changed since the last build, {len(self.added.files)} "
                        "files reused from the cache", self.added, pending=False)
+        config.extra_css.extend(inputs.kit_stylesheets(self.added, self.config.url.strip("/")))
         if config.nav:
             config.nav = expand(config.nav, f"{self.config.url.strip('/')}/", self.added.nav)
         return config
 
-    def _tell(self, summary: str, added: Snapshot, *, pending: bool) -> None:
+    def _tell(self, summary: str, added: KitInputs, *, pending: bool) -> None:
         log.info(summary)
         for line in added.narration:
             log.info(line)
@@ -113,14 +110,10 @@ class KitPlugin(BasePlugin[KitConfig]):
             log.info(typeset("audio : tout vient du cache, rien à refaire"))
 
     def _build(self, kit_dir: Path, audio_dir: Path, voice_file: Path | None, cache: Path,
-               key: str) -> Snapshot:
+               key: str) -> KitInputs:
         """Build the kit (audio under `mkdocs serve` in the background); what it adds, kept
         under `key` when it is complete."""
-        from kitbuilder import layout
         from kitbuilder.build import build_kit
-        from kitbuilder.mkdocs.nav import kit_nav
-        from kitbuilder.render.form import FormSettings
-        from kitbuilder.render.pages import index
         from kitbuilder.render.speech import SpeechConfig
 
         build = functools.partial(build_kit, kit_dir, cache, audio_dir=audio_dir,
@@ -132,17 +125,11 @@ class KitPlugin(BasePlugin[KitConfig]):
         except KitError as exc:
             for problem in exc.problems:
                 log.error(str(problem))
-            raise PluginError(f"the kit has {len(exc.problems)} problem(s); see above") from None
+            raise PluginError(typeset(f"le kit contient {problems(len(exc.problems))}, "
+                                      "listés ci-dessus ; rien n'a été reconstruit")) from None
         base = self.config.url.strip("/")
-        # The kit page as this site offers the kit: through our form, or openly.
-        offer = FormSettings("../" * len(base.split("/")) + self.config.privacy_url,
-                             self.config.form_url)
-        pages = {**result.pages, "index.md": index(result.kit, offer)}
-        added = Snapshot({f"{base}/{path}": markdown for path, markdown in pages.items()},
-                         kit_nav(result.kit, base),
-                         [(f"{base}/{layout.FILES}/{output.name}", str(output.path))
-                          for output in result.files],
-                         list(result.narration))
+        offer = inputs.kit_offer(base, self.config.privacy_url, self.config.form_url)
+        added = inputs.kit_inputs(result, base, offer)
         self._tell(result.summary(), added, pending=bool(result.audio_pending))
         if result.audio_pending:
             self.audio.make(build, result.audio_pending)
@@ -157,8 +144,7 @@ class KitPlugin(BasePlugin[KitConfig]):
             files.append(File.generated(config, path, content=markdown))
         for path, stored in self.added.files:
             files.append(File.generated(config, path, abs_src_path=stored))
-        for name in (CSS, FORM_CSS, PRINT_JS, AUDIO_CSS, AUDIO_JS):
-            source = resources("kitbuilder") / "resources" / Path(name).name
+        for name, source in inputs.assets():
             files.append(File.generated(config, name, abs_src_path=str(source)))
         return files
 
@@ -178,16 +164,16 @@ class KitPlugin(BasePlugin[KitConfig]):
 
     def on_post_template(self, output_content: str, *, template_name: str,
                          config: MkDocsConfig) -> str | None:
-        if template_name != "404.html":  # its text is the site's error message, not content
-            return output_content
-        self.scripts.update(csp.inline_scripts(output_content))
+        self.scripts.update(csp.inline_scripts(output_content))  # 404.html: all the theme's
         return output_content
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         csp.write(Path(config.site_dir), self.scripts)
         self.scripts = set()
 
-    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:
+    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig,
+                 builder: Callable[..., Any]) -> None:
+        live.install(server)  # a mistake in a rebuild: a French page in the browser
         if self.config.enabled:
             server.watch(str(self._path(config, self.config.kit_dir)))
             audio = self._path(config, self.config.audio_dir)

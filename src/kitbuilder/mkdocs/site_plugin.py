@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from importlib.resources import files as resources
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from mkdocs.config import base
@@ -17,12 +19,15 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from kitbuilder.errors import KitError
+from kitbuilder.errors import KitError, problems
+from kitbuilder.mkdocs import live
+from kitbuilder.mkdocs.messages import say_nav_in_french
 from kitbuilder.site import pages as site_pages
 from kitbuilder.site.data import SiteData, load_site_data
 from kitbuilder.typography import typeset
 
 log = get_plugin_logger(__name__)
+T = TypeVar("T")
 ICS = "agenda.ics"
 FRENCH_SEARCH = "assets/javascripts/lunr/min/lunr.fr.min.js"
 
@@ -39,6 +44,7 @@ class SitePlugin(BasePlugin[SiteConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.root = Path(config.config_file_path).resolve().parent
+        say_nav_in_french(Path(config.config_file_path), Path(config.docs_dir))
         self.data = _or_stop(lambda: load_site_data(self.root / self.config.data_dir, self.root))
         self.values = site_pages.context(self.data, datetime.now())
         return config
@@ -81,7 +87,9 @@ class SitePlugin(BasePlugin[SiteConfig]):
             if addition not in text:
                 french.write_text(text + addition, encoding="utf-8")
 
-    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:
+    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig,
+                 builder: Callable[..., Any]) -> None:
+        live.install(server)  # a mistake in a rebuild: a French page in the browser
         server.watch(str(self.root / self.config.data_dir))
 
 
@@ -92,19 +100,20 @@ def _name_search_dialog(html: str) -> str:
                         'aria-label="Rechercher dans le site">', 1)
 
 
-def _typeset_titles(item) -> None:
+def _typeset_titles(item: Any) -> None:
     if item.title:
         item.title = typeset(item.title)
     for child in getattr(item, "children", None) or ():
         _typeset_titles(child)
 
 
-def _or_stop(step):
+def _or_stop(step: Callable[[], T]) -> T:
     """Run a step; on a mistake in the sources, log each problem and stop the build."""
     try:
         return step()
     except KitError as exc:
         for problem in exc.problems:
             log.error(str(problem))
-        raise PluginError(f"{len(exc.problems)} problem(s) in the site's sources; see above") \
+        count = problems(len(exc.problems))
+        raise PluginError(typeset(f"les sources du site contiennent {count}, listés ci-dessus")) \
             from None

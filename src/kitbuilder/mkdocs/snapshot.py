@@ -14,36 +14,27 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from kitbuilder.cache import file_digest
+from kitbuilder.site.inputs import KitInputs
 
 FILE = "site-snapshot.json"
 _FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parent.parent  # all of kitbuilder, not only this face
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """What the kit adds to the site: its pages, its nav entries, its files, and which voice
-    or clip says each scene of the story (a line per part, for the build log)."""
-
-    pages: dict[str, str]  # Markdown, keyed by path in the site
-    nav: list[Any]  # the entries that replace the kit's placeholder in the site's nav
-    files: list[tuple[str, str]]  # (path in the site, stored file)
-    narration: list[str]
-
-
 def fingerprint(options: dict[str, Any], kit_dir: Path, audio_dir: Path,
                 piper_voice: Path | None, piper: str) -> str:
     """A key that changes whenever a kit build could give another result."""
     h = hashlib.sha256(repr((_FORMAT, sorted(options.items()))).encode("utf-8"))
-    for path in _walk(kit_dir):
-        h.update(f"\0src {path.relative_to(kit_dir).as_posix()}\0".encode())
+    for path in [*_walk(kit_dir), *_linked(kit_dir)]:
+        h.update(f"\0src {os.path.relpath(path, kit_dir)}\0".encode())
         try:
             h.update(file_digest(path).encode())
         except OSError as exc:  # the kit build says so if it needs this file
@@ -58,13 +49,26 @@ def fingerprint(options: dict[str, Any], kit_dir: Path, audio_dir: Path,
     return h.hexdigest()
 
 
-def load(cache_dir: Path, key: str) -> Snapshot | None:
+# kit.yml's one key naming a source outside kit/: the association's data (contacts).
+_LINKED = re.compile(r"^association:[ \t]*[\"']?([^\"'#\n]+?)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _linked(kit_dir: Path) -> list[Path]:
+    """Sources the manifest names outside the kit's folder (read as text: no YAML parser)."""
+    try:
+        found = _LINKED.search((kit_dir / "kit.yml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [kit_dir / found[1].strip()] if found else []
+
+
+def load(cache_dir: Path, key: str) -> KitInputs | None:
     """The snapshot stored under `key`, if its files are all still in the cache."""
     try:
         data = json.loads((cache_dir / FILE).read_text(encoding="utf-8"))
         if data.get("key") != key:
             return None
-        snapshot = Snapshot(data["pages"], data["nav"],
+        snapshot = KitInputs(data["pages"], data["nav"],
                             [(site, stored) for site, stored in data["files"]], data["narration"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # absent, or from another version: a full build replaces it
@@ -73,7 +77,7 @@ def load(cache_dir: Path, key: str) -> Snapshot | None:
     return snapshot
 
 
-def save(cache_dir: Path, key: str, snapshot: Snapshot) -> None:
+def save(cache_dir: Path, key: str, snapshot: KitInputs) -> None:
     """Store `snapshot` under `key`, atomically: a build reading it sees the old or the new."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=cache_dir)

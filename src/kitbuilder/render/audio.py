@@ -19,7 +19,7 @@ from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TIT2, TIT3, TLAN, TPE1, TRC
 
 from kitbuilder.cache import Cache, digest
 from kitbuilder.recordings import Recording
-from kitbuilder.render import sound
+from kitbuilder.render import master, sound, stored
 from kitbuilder.render.narration import RATE, Line, PartAudio, Section, voiced_by
 from kitbuilder.render.speech import Engine
 from kitbuilder.render.timing import Timing, duration, lay_out, transcript
@@ -30,19 +30,21 @@ VERSION = "1"
 Progress = Callable[[str], None]
 
 
-def mp3(part: PartAudio, out: Path, *, engine: Engine, store: Cache, progress: Progress) -> None:
+def mp3(part: PartAudio, out: Path, *, engine: Engine, store: Cache, progress: Progress,
+        audio_dir: Path | None = None) -> None:
     """The part's MP3: mono, leveled to -16 LUFS, one ID3 chapter per scene, tagged."""
-    pieces = _pieces(part, engine, store, progress)
+    pieces = _pieces(part, engine, store, progress, audio_dir)
     timing = lay_out(part, pieces)
     progress(typeset(f"audio « {part.title} » ({part.number}/{part.total}) : assemblage et "
                      f"encodage MP3 de {duration(timing.total / RATE)}"))
-    sound.encode(sound.assemble(part, pieces, timing), out)
+    master.master(part, pieces, timing, out)
     _tag(part, timing, out)
 
 
-def vtt(part: PartAudio, out: Path, *, engine: Engine, store: Cache, progress: Progress) -> None:
+def vtt(part: PartAudio, out: Path, *, engine: Engine, store: Cache, progress: Progress,
+        audio_dir: Path | None = None) -> None:
     """The part's WebVTT transcript, timed like its MP3."""
-    timing = lay_out(part, _pieces(part, engine, store, progress))
+    timing = lay_out(part, _pieces(part, engine, store, progress, audio_dir))
     out.write_text(transcript(part, timing), encoding="utf-8")
 
 
@@ -52,19 +54,51 @@ def chapters(mp3_file: Path) -> tuple[float, ...]:
     return tuple(f.start_time / 1000 for f in sorted(frames, key=lambda f: f.start_time))
 
 
-def _pieces(part: PartAudio, engine: Engine, store: Cache, progress: Progress) -> list[list[Path]]:
-    """The WAV file of every piece of every section, saying only what is not in the cache."""
+def _pieces(part: PartAudio, engine: Engine, store: Cache, progress: Progress,
+            audio_dir: Path | None) -> list[list[Path]]:
+    """The WAV file of every piece of every section: a recorded clip, a stored scene of
+    `audio_dir`, or what the engine says (kept in `audio_dir` when the engine stores); only
+    what is in none of them is said."""
     out: list[list[Path]] = []
+    kept: set[Path] = set()
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         for number, section in enumerate(part.sections):
-            makers = _makers(section, engine)
-            missing = [m for m in makers if not store.path(m[0], m[1]).is_file()]
-            if missing:
-                where = "ouverture" if number == 0 else f"scène {number} sur {len(part.scenes)}"
-                progress(typeset(f"audio « {part.title} » ({part.number}/{part.total}) : "
-                                 f"{where}, {voiced_by(part, section)}"))
-            out.append([path for path, _ in pool.map(lambda m: store.get_or_make(*m), makers)])
+            key = stored.scene_key(engine, section)
+            scene = (None if section.recording or audio_dir is None
+                     else stored.find(audio_dir, part.slug, key))
+            if scene is None:
+                makers = _makers(section, engine)
+                if any(not store.path(m[0], m[1]).is_file() for m in makers):
+                    where = ("ouverture" if number == 0
+                             else f"scène {number} sur {len(part.scenes)}")
+                    progress(typeset(f"audio « {part.title} » ({part.number}/{part.total}) : "
+                                     f"{where}, {voiced_by(part, section)}"))
+                paths = [path for path, _ in pool.map(lambda m: store.get_or_make(*m), makers)]
+                if section.recording or audio_dir is None or not engine.stores:
+                    out.append(paths)
+                    continue
+                scene = stored.find(audio_dir, part.slug, key) or stored.write(
+                    audio_dir, part.slug, number, key, engine.label,
+                    [sound.read_pcm(path) for path in paths])
+                progress(typeset(f"audio « {part.title} » : narration gardée dans "
+                                 f"{Path(audio_dir).name}/{scene.path.relative_to(audio_dir)}"))
+            kept.add(scene.path)
+            out.append(_stored_pieces(scene, key, store))
+    if audio_dir is not None and engine.stores:
+        for gone in stored.prune(audio_dir, part.slug, kept):
+            progress(typeset(f"audio « {part.title} » : narration qui ne sert plus effacée "
+                             f"({gone.name})"))
     return out
+
+
+def _stored_pieces(scene: stored.StoredScene, key: str, store: Cache) -> list[Path]:
+    """A stored scene's pieces as WAV files in the cache, the scene decoded once."""
+    keys = [digest("stored-piece", VERSION, key, index) for index in range(len(scene.lengths))]
+    if all(store.path(k, "piece.wav").is_file() for k in keys):
+        return [store.path(k, "piece.wav") for k in keys]
+    samples = stored.read(scene)
+    return [store.get_or_make(k, "piece.wav", lambda out, s=s: sound.store_pcm(s, out))[0]
+            for k, s in zip(keys, samples)]
 
 
 Maker = tuple[str, str, Callable[[Path], None]]

@@ -56,6 +56,7 @@ class PartAudio:
     engine_id: str  # name and exact version: what was said changes when it does
     sections: tuple[Section, ...]  # the opening, then the scenes
     encoder: str = ""  # the ffmpeg that encodes it: another one, another MP3
+    fallback: str = ""  # why a fallback engine speaks instead of the default one
 
     @property
     def scenes(self) -> tuple[Section, ...]:
@@ -71,7 +72,8 @@ def part_audio(kit: Kit, part: StoryPart, engine: Engine, recordings: Recordings
         if recording:
             return Section(title, tuple(Line(t, s) for t, s in texts), recording)
         return Section(title, tuple(Line(t, s, speakable(_sentence(t), kit.lexicon),
-                                         engine.voice(s)) for t, s in texts))
+                                         engine.voice(s, kit.cast.voice_of(s)))
+                                    for t, s in texts))
 
     opening = section(0, "Ouverture",
                       [(announcement(story.title, part.number, total, part.title), None),
@@ -80,7 +82,7 @@ def part_audio(kit: Kit, part: StoryPart, engine: Engine, recordings: Recordings
               for n, scene in enumerate(part.scenes, 1)]
     return PartAudio(part.slug, part.number, total, typeset(f"{story.title} : {part.title}"),
                      kit.title, kit.publisher, engine.label, f"{engine.name} {engine.version}",
-                     (opening, *scenes), _encoder())
+                     (opening, *scenes), _encoder(), engine.fallback)
 
 
 @functools.cache
@@ -104,7 +106,8 @@ def narration(part: PartAudio) -> str:
     for number, section in enumerate(part.sections):
         groups.setdefault(voiced_by(part, section), []).append(number)
     return typeset(f"audio « {part.title} » — "
-                   + " ; ".join(f"{who} : {_sections(numbers)}" for who, numbers in groups.items()))
+                   + " ; ".join(f"{who} : {_sections(numbers)}" for who, numbers in groups.items())
+                   + (f" ({part.fallback})" if part.fallback else ""))
 
 
 def _sections(numbers: list[int]) -> str:
@@ -118,9 +121,17 @@ def _sections(numbers: list[int]) -> str:
 
 
 def voiced_by(part: PartAudio, section: Section) -> str:
+    """« enregistrement audio/matin/2.wav » or « voix de synthèse Kokoro-82M »."""
     if section.recording:
         return f"enregistrement {section.recording.shown}"
-    return f"synthèse {part.engine}"
+    return f"voix de synthèse {part.engine}"
+
+
+def how_voiced(part: PartAudio) -> tuple[str, ...]:
+    """For each section, what a listener is told of its voice, in French: « voix de synthèse
+    (Kokoro-82M) » or « enregistrement »."""
+    return tuple("enregistrement" if section.recording
+                 else f"voix de synthèse ({part.engine})" for section in part.sections)
 
 
 def _texts(blocks: tuple[Block, ...]) -> list[tuple[str, str | None]]:

@@ -22,9 +22,9 @@ START = "ouvrir-le-kit.html"  # in the zip's top folder: the way in
 # What LISEZMOI.txt says of START.
 START_DESCRIPTION = ("les pages du kit à lire dans un navigateur, sans connexion (dossier "
                      f"{FOLDER})")
-ASSETS = ("kit.css", "kit-audio.css", "kit-audio.js", "print.js")
-_HEAD_ASSETS = "".join(f'<link rel="stylesheet" href="{name}">' for name in ASSETS
-                       if name.endswith(".css"))
+ASSETS = ("kit.css", "kit-audio.css", "kit-audio.js", "print.js", "kit-identity.css")
+_HEAD_ASSETS = "".join(f'<link rel="stylesheet" href="{name}">' for name in
+                       (*ASSETS, pages.PHASES_CSS) if name.endswith(".css"))
 _BODY_ASSETS = "".join(f'<script src="{name}"></script>' for name in ASSETS
                        if name.endswith(".js"))
 _LINK = re.compile(r'(?P<attr>href|src)="(?P<url>[^"]*)"')
@@ -82,6 +82,8 @@ def offline_pages(kit: Kit, site_pages: dict[str, str]) -> tuple[tuple[str, str]
            for path in names]
     out += [(f"{FOLDER}/{name}", (resources("kitbuilder") / "resources" / name).read_text())
             for name in ASSETS]
+    if pages.PHASES_CSS in site_pages:
+        out.append((f"{FOLDER}/{pages.PHASES_CSS}", site_pages[pages.PHASES_CSS]))
     out.append((START, _start(kit)))
     return tuple(out)
 

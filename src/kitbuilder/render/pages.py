@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import html
-import re
 
 from kitbuilder import layout
 from kitbuilder.model import (
+    INFO_ROWS,
+    SCENE_QUESTIONS,
     STEP_COLUMNS,
     Block,
     BoxField,
     ChecklistField,
     Heading,
-    Inline,
     Kit,
     LinesField,
     ListBlock,
     Paragraph,
+    Phase,
     Sheet,
     SheetField,
     StoryPart,
@@ -24,20 +25,10 @@ from kitbuilder.model import (
     TableField,
 )
 from kitbuilder.render import downloads, form
+from kitbuilder.render.escape import esc, html_text, inline
 from kitbuilder.typography import NBSP, typeset
 
-# Every character by which Python-Markdown (with the site's extensions: tables, attr_list)
-# could read text as markup: emphasis, code, links and images, headings, tables, and the
-# braces of attr_list, which would otherwise turn « {: onclick=… } » into an attribute.
-_SPECIAL = re.compile(r"([\\`*_\[\]{}#|])")
-_LINE_START = re.compile(r"^(\s*)(?:([-+>])|(\d+)\.)")  # a list or a quote
-_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")  # « &lt; » written in a source is shown as such
-_BREAK = re.compile(r"\s*[\r\n]\s*")  # a line break in a YAML text would start a new block
-_BACKTICKS = re.compile(r"`+")
-# Link targets a kit source may give: the web, e-mail, telephone, or a page of the site.
-_URL_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
-_SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
-_URL_UNSAFE = re.compile(r"""[\s"'<>()\\`{}|\[\]^]""")
+PHASES_CSS = layout.PHASES_CSS
 
 
 def pages(kit: Kit) -> dict[str, str]:
@@ -49,7 +40,52 @@ def pages(kit: Kit) -> dict[str, str]:
     }
     out.update({layout.sheet_page(s): sheet(kit, s) for s in kit.sheets})
     out.update({layout.part_page(p): part(kit, p) for p in kit.story.parts})
+    if kit.phases:
+        out[PHASES_CSS] = phases_css(kit.phases)
     return out
+
+
+def phases_css(phases: tuple[Phase, ...]) -> str:
+    """A class per phase with its colour (a stylesheet: the site's CSP refuses inline styles)."""
+    rules = [f".kit-phase-{p.id} {{ --kit-phase: {p.colour}; }}" for p in phases]
+    return ("/* Made by the kit build from kit/kit.yml (phases): edit the colours there. */\n"
+            + "\n".join(rules) + "\n")
+
+
+def phase_chip(kit: Kit, key: str | None) -> str:
+    """The phase's label on its colour, as the table and the kit pages show it."""
+    phase = kit.phase(key)
+    if phase is None:
+        return ""
+    return (f'<span class="kit-chip kit-phase-{phase.id}">{html_text(phase.label)}</span>')
+
+
+def banner(kit: Kit, item: Sheet) -> str:
+    """« Fiche 3 sur 6 · Animer »: where the sheet stands in the kit, on its phase's colour."""
+    number = kit.sheets.index(item) + 1
+    phase = kit.phase(item.phase)
+    text = f"Fiche {number} sur {len(kit.sheets)}" + (f" · {phase.label}" if phase else "")
+    css = f" kit-phase-{phase.id}" if phase else ""
+    return f'<p class="kit-banner{css}">{html_text(text)}</p>'
+
+
+def info_box(kit: Kit, item: Sheet) -> str:
+    """When, with whom, how long, what to have at hand: the box under a sheet's title."""
+    if item.info is None:
+        return ""
+    rows = []
+    for name, label in INFO_ROWS:
+        value = getattr(item.info, name)
+        if isinstance(value, tuple):
+            if not value:
+                continue
+            value = "<ul>" + "".join(f"<li>{html_text(v)}</li>" for v in value) + "</ul>"
+        else:
+            value = html_text(value)
+        rows.append(f"<div><dt>{label}{NBSP}:</dt><dd>{value}</dd></div>")
+    phase = kit.phase(item.phase)
+    css = f" kit-phase-{phase.id}" if phase else ""
+    return f'<dl class="kit-info{css}">{"".join(rows)}</dl>'
 
 
 def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
@@ -87,7 +123,7 @@ def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
         lines += ["## Télécharger le kit", "",
                   downloads.region(form.form(form.FormState(), offer.privacy_url), offer.privacy_url,
                               kit.bundle, _downloads(kit, groups)), ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + print_mark(kit)
 
 
 def contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
@@ -121,7 +157,7 @@ def guide(kit: Kit) -> str:
     head = [f"# {esc(kit.guide.title)}", "",
             f"[Télécharger le guide (Word)]({layout.FILES}/{layout.GUIDE_DOCX})",
             "{ .kit-download }", ""]
-    return "\n".join(head + blocks(kit.guide.blocks))
+    return "\n".join(head + blocks(kit.guide.blocks)) + print_mark(kit)
 
 
 def summary_table(kit: Kit) -> str:
@@ -134,26 +170,30 @@ def summary_table(kit: Kit) -> str:
     lines.append("| Étape | " + " | ".join(label for _, label in STEP_COLUMNS) + " |")
     lines.append("|" + " --- |" * (len(STEP_COLUMNS) + 1))
     for number, step in enumerate(table.steps, 1):
-        cells = [f"**{number}. {esc(step.title)}**",
+        chip = phase_chip(kit, step.phase)
+        cells = [f"**{number}. {esc(step.title)}**" + (f"<br>{chip}" if chip else ""),
                  *(esc(getattr(step, name)) for name, _ in STEP_COLUMNS)]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + print_mark(kit, "kit-landscape")
 
 
 def sheet(kit: Kit, item: Sheet) -> str:
     up = "../"
-    lines = [f"# {esc(item.title)}", "",
+    lines = [f"# {esc(item.title)}", "", banner(kit, item), "",
              (f"[Télécharger la fiche (Word)]({up}{layout.FILES}/{layout.sheet_docx(item)})"
              "{ .kit-download }"), "",
              ('<button type="button" class="md-button kit-print" data-kit-print hidden>'
              "Imprimer la fiche</button>"), "",
              f"*{esc(item.purpose)}*", ""]
+    if item.info is not None:
+        lines += [info_box(kit, item), ""]
     if item.instructions:
         lines += ["## Consignes pour l’animation", ""]
         lines += [f"{n}. {esc(text)}" for n, text in enumerate(item.instructions, 1)] + [""]
     for field in item.fields:
         lines += [f"### {esc(field.label)}", "", _field(field), ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + print_mark(kit, "kit-sheet", *(["kit-landscape"] if item.landscape
+                                                            else []))
 
 
 def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -> str:
@@ -170,9 +210,20 @@ def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -
     for number, scene in enumerate(item.scenes, 1):
         lines += [f'<div class="kit-scene" id="{layout.scene_anchor(number)}"></div>', "",
                   f"## {esc(scene.title)}", ""] + blocks(scene.blocks)
+        if scene.questions:
+            lines += [f"### {SCENE_QUESTIONS}", ""] + blocks((ListBlock(scene.questions),))
     lines += ["## Questions pour le groupe", ""]
     lines += blocks((ListBlock(item.questions, ordered=True),))
-    return "\n".join(lines)
+    return "\n".join(lines) + print_mark(kit)
+
+
+def print_mark(kit: Kit, *classes: str) -> str:
+    """An invisible mark that the print style reads: the kit's name for the running footer
+    (print.js copies it into the page's CSS), and how the page prints (`kit-sheet`: fills one
+    page; `kit-landscape`: A4 sideways)."""
+    name = html.escape(f"{kit.title} — {kit.publisher}", quote=True)
+    names = " ".join(("kit-print-mark", *classes))
+    return f'\n\n<div class="{names}" data-kit-name="{name}" hidden></div>\n'
 
 
 def _player(item: StoryPart, chapters: tuple[float, ...], files: str) -> list[str]:
@@ -182,7 +233,7 @@ def _player(item: StoryPart, chapters: tuple[float, ...], files: str) -> list[st
     mp3 = files + layout.part_mp3(item)
     entries = "".join(
         f'<li><a href="#{layout.scene_anchor(n)}" data-kit-start="{start:.3f}">'
-        f'{_html(scene.title)}</a> <span class="kit-time">{_clock(start)}</span></li>'
+        f'{html_text(scene.title)}</a> <span class="kit-time">{_clock(start)}</span></li>'
         for n, (scene, start) in enumerate(zip(item.scenes, chapters), 1))
     return [(f'<div class="kit-player"><audio class="kit-audio" controls preload="metadata" '
             f'src="{mp3}"></audio></div>'), "",
@@ -201,53 +252,6 @@ def _clock(seconds: float) -> str:
 
 
 # --- Markdown writing ---------------------------------------------------------------------------
-
-
-def esc(text: str) -> str:
-    """Escape text so that Markdown shows it as written, on one line: no character of it can
-    become a tag, an attribute, a link or a block (the page's structure is ours alone)."""
-    text = _ENTITY.sub("&amp;", _BREAK.sub(" ", text))
-    text = _SPECIAL.sub(r"\\\1", text).replace("<", "&lt;")
-    return _LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[2] else f"{m[1]}{m[3]}\\.", text)
-
-
-def code(text: str) -> str:
-    """A code span showing `text` as written, whatever backticks it holds: its fence is one
-    backtick longer than the longest run inside."""
-    text = _BREAK.sub(" ", text)
-    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def url(href: str) -> str:
-    """A link target fit for Markdown: the schemes the kit may link to (else no link at all,
-    the empty string), and no character that could end the target or start an attribute."""
-    scheme = _URL_SCHEME.match(href)
-    if scheme and scheme[1].lower() not in _SAFE_SCHEMES:
-        return ""
-    return _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode()), href)
-
-
-def inline(spans: Inline) -> str:
-    out = []
-    for span in spans:
-        text = code(span.text) if span.code else esc(span.text)
-        if span.strong:
-            text = f"**{text}**"
-        if span.em:
-            text = f"*{text}*"
-        target = url(span.href) if span.href else ""
-        if target:
-            text = f"[{text}]({target})"
-        out.append(text)
-    return "".join(out)
-
-
-def _html(text: str) -> str:
-    """Text for our own HTML elements: escaped, on one line (a raw HTML block ends at a blank
-    line)."""
-    return html.escape(_BREAK.sub(" ", text))
 
 
 def blocks(items: tuple[Block, ...]) -> list[str]:
@@ -272,16 +276,16 @@ def blocks(items: tuple[Block, ...]) -> list[str]:
 def _field(field: SheetField) -> str:
     """Blank spaces to fill in by hand once the page is printed."""
     if isinstance(field, LinesField):
-        return '<div class="kit-lines">' + '<div class="kit-line"></div>' * field.count + "</div>"
+        return '<div class="kit-lines">' + '<div class="kit-line"></div>' * field.lines + "</div>"
     if isinstance(field, BoxField):
         return f'<div class="kit-box kit-h-{_half_cm(field.height)}"></div>'
     if isinstance(field, TableField):
-        head = "".join(f'<th scope="col">{_html(c)}</th>' for c in field.columns)
+        head = "".join(f'<th scope="col">{html_text(c)}</th>' for c in field.columns)
         row = "<tr>" + "<td></td>" * len(field.columns) + "</tr>"
         return (f'<table class="kit-fill"><thead><tr>{head}</tr></thead>'
                 f"<tbody>{row * field.rows}</tbody></table>")
     if isinstance(field, ChecklistField):
-        items = "".join(f"<li>☐{NBSP}{_html(item)}</li>" for item in field.items)
+        items = "".join(f"<li>☐{NBSP}{html_text(item)}</li>" for item in field.items)
         return f'<ul class="kit-checklist">{items}</ul>'
     raise TypeError(field)
 

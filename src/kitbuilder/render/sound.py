@@ -1,5 +1,5 @@
-"""The sound of the story: pieces read and stored as samples, recorded clips decoded, a part laid
-out, leveled, mastered to -16 LUFS under a true-peak limiter and encoded to MP3.
+"""The sound of the story: pieces read and stored as samples, recorded clips decoded, and the
+tools a part is mastered with (render.master): the loudness meter, the true-peak limiter.
 
 numpy, scipy, pyloudnorm and pydub take most of a second to import; the faces import the
 build (and so this module) only when the kit has to be built, not on a rebuild with nothing
@@ -11,8 +11,8 @@ from __future__ import annotations
 import functools
 import math
 import subprocess
-import tempfile
 import warnings
+import wave
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,16 +23,14 @@ import pyloudnorm
 from mutagen.mp3 import MP3, BitrateMode
 from mutagen.ogg import OggFileType, OggPage
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
-from scipy.signal import butter, firwin, resample_poly, sosfilt, sosfiltfilt
+from scipy.signal import butter, firwin, resample_poly, sosfilt
 
 from kitbuilder.errors import KitError, Problem
-from kitbuilder.render.narration import BITRATE, RATE
+from kitbuilder.render.narration import RATE
 from kitbuilder.render.timing import samples
 
 if TYPE_CHECKING:
     from kitbuilder.recordings import Recording
-    from kitbuilder.render.narration import PartAudio
-    from kitbuilder.render.timing import Timing
 
 with warnings.catch_warnings():
     # On import pydub warns that no ffmpeg is on PATH (it gets ours below), and imports
@@ -110,50 +108,33 @@ def store(samples: np.ndarray, out: Path) -> None:
 
 
 def _segment(samples: np.ndarray) -> AudioSegment:
-    """Float samples as 16-bit mono sound at RATE. np.clip only guards the conversion to
-    integers: the limiter keeps a part's samples far inside."""
-    pcm = np.round(np.clip(samples, -1.0, 32767 / 32768) * 32768).astype("<i2")
-    return AudioSegment(data=pcm.tobytes(), sample_width=2, frame_rate=RATE, channels=1)
+    """Float samples as 16-bit mono sound at RATE."""
+    return AudioSegment(data=pcm16(samples).tobytes(), sample_width=2, frame_rate=RATE,
+                        channels=1)
+
+
+def pcm16(samples: np.ndarray) -> np.ndarray:
+    """Float samples as 16-bit integers. np.clip only guards the conversion to integers: the
+    limiter keeps a part's samples far inside."""
+    return np.round(np.clip(samples, -1.0, 32767 / 32768) * 32768).astype("<i2")
+
+
+def read_pcm(path: Path) -> np.ndarray:
+    """A piece as kept (16-bit mono WAV at RATE) as its 16-bit samples."""
+    with wave.open(str(path), "rb") as sound:
+        return np.frombuffer(sound.readframes(sound.getnframes()), dtype="<i2")
+
+
+def store_pcm(samples: np.ndarray, out: Path) -> None:
+    """16-bit samples at RATE as the pieces are kept."""
+    with wave.open(str(out), "wb") as sound:
+        sound.setnchannels(1)
+        sound.setsampwidth(2)
+        sound.setframerate(RATE)
+        sound.writeframes(np.asarray(samples, dtype="<i2").tobytes())
 
 
 # --- A part: level, lay out, master, encode -------------------------------------------------------
-
-
-def assemble(part: PartAudio, pieces: list[list[Path]], timing: Timing) -> np.ndarray:
-    """The whole part as float samples: every piece, then every section, at SCENE_LUFS."""
-    signal = np.zeros(timing.total)
-    for section, files, spans in zip(part.sections, pieces, timing.spans):
-        for path, (start, end) in zip(files, spans):
-            sound = read_wav(path)[: end - start]
-            signal[start:start + len(sound)] = (sound if section.recording
-                                                else _leveled(sound, SCENE_LUFS))
-        first, last = spans[0][0], spans[-1][1]
-        signal[first:last] = _leveled(signal[first:last], SCENE_LUFS)
-    return signal
-
-
-def _master(signal: np.ndarray, peaks: np.ndarray, ceiling: float) -> np.ndarray:
-    """The part at TARGET_LUFS with its true peaks (`peaks`, as _true_peaks gives them) under
-    `ceiling` dBTP. The limiter takes loudness off the peaks, more as the gain grows, so the
-    gain is found by the secant method: three or four passes reach the target within 0.05 LU."""
-    loudness = _loudness(signal)
-    if loudness is None:
-        return signal
-    held = _held(peaks)
-    tried: list[tuple[float, float]] = []  # (gain, loudness reached)
-    gain = TARGET_LUFS - loudness
-    for _ in range(8):
-        limited = _limited(signal, peaks, held, gain, ceiling)
-        reached = _loudness(limited) or TARGET_LUFS
-        if abs(TARGET_LUFS - reached) < 0.05:
-            break
-        tried.append((gain, reached))
-        if len(tried) < 2 or tried[-1][1] == tried[-2][1]:
-            gain += TARGET_LUFS - reached
-        else:
-            (g1, l1), (g2, l2) = tried[-2:]
-            gain = g2 + (TARGET_LUFS - l2) * (g2 - g1) / (l2 - l1)
-    return limited
 
 
 def _loudness(samples: np.ndarray) -> float | None:
@@ -173,7 +154,29 @@ def _loudness(samples: np.ndarray) -> float | None:
     edges = np.unique(np.concatenate((lower, upper, [len(samples)])))
     quarters = np.append(np.add.reduceat(energy, edges[:-1]), 0.0)
     spans = np.column_stack((np.searchsorted(edges, lower), np.searchsorted(edges, upper)))
-    blocks = np.add.reduceat(quarters, spans.ravel())[::2] / (_BLOCK * RATE)
+    return _gated(np.add.reduceat(quarters, spans.ravel())[::2] / (_BLOCK * RATE))
+
+
+def gated_loudness(cumulative: np.ndarray, length: int) -> float | None:
+    """Integrated loudness of `length` samples from their K-weighted energy summed from the
+    start to the end of each 100 ms quarter (and, last, to the end): the meter of a part
+    streamed in chunks (render.master), with _loudness's blocks and gates."""
+    if length < RATE * _BLOCK:
+        return None
+    quarter = round(RATE * _BLOCK * _STEP)
+    number = np.arange(int(np.round((length / RATE - _BLOCK) / (_BLOCK * _STEP))) + 1)
+    lower = number * quarter
+    upper = np.minimum(lower + 4 * quarter, length)
+
+    def at(bound: np.ndarray) -> np.ndarray:
+        index = np.where(bound >= length, len(cumulative) - 1, bound // quarter - 1)
+        return np.where(bound == 0, 0.0, cumulative[np.maximum(index, 0)])
+
+    return _gated((at(upper) - at(lower)) / (_BLOCK * RATE))
+
+
+def _gated(blocks: np.ndarray) -> float | None:
+    """The gated mean of the blocks' energies (BS.1770), in LUFS."""
     with np.errstate(divide="ignore"):
         block_lufs = -0.691 + 10 * np.log10(blocks)
     audible = blocks[block_lufs >= _ABSOLUTE_GATE]
@@ -248,45 +251,3 @@ _HOLD = 2 * samples(_LOOKAHEAD) + 1  # samples
 
 def _held(peaks: np.ndarray) -> np.ndarray:
     return maximum_filter1d(peaks, _HOLD, mode="nearest")
-
-
-def encode(signal: np.ndarray, out: Path) -> None:
-    """Master and encode the part, then check the MP3 by decoding it: if its loudness or its
-    peaks miss, what they miss is corrected and the part encoded again (rarely needed)."""
-    signal = sosfiltfilt(_LOW_PASS, signal)
-    peaks = _true_peaks(signal)
-    boost, ceiling = _codec_shortfall(), CEILING_DBTP
-    for _ in range(3):
-        _write_mp3(_master(signal, peaks, ceiling) * 10 ** (boost / 20), out)
-        heard = _decoded_mp3(out)
-        shortfall = TARGET_LUFS - (_loudness(heard) or TARGET_LUFS)
-        excess = 20 * math.log10(max(float(_true_peaks(heard).max()), 1e-12)) - MAX_PEAK_DBTP
-        if abs(shortfall) <= 0.2 and excess <= 0:
-            return
-        boost += shortfall
-        ceiling -= max(0.0, excess + shortfall) + (0.2 if excess > 0 else 0.0)
-
-
-@functools.cache
-def _codec_shortfall() -> float:
-    """How much quieter the encoder makes what it encodes (about 0.5 dB with this LAME),
-    measured once on a fixed noise so that the same part always gets the same MP3."""
-    noise = sosfiltfilt(_LOW_PASS, np.random.default_rng(0).normal(0, 0.05, 3 * RATE))
-    with tempfile.TemporaryDirectory() as folder:
-        probe = Path(folder) / "probe.mp3"
-        _write_mp3(noise, probe)
-        return (_loudness(noise) or 0.0) - (_loudness(_decoded_mp3(probe)) or 0.0)
-
-
-def _write_mp3(signal: np.ndarray, out: Path) -> None:
-    _segment(signal).export(str(out), format="mp3", codec="libmp3lame", bitrate=BITRATE,
-                            parameters=["-ac", "1", "-ar", str(RATE), "-map_metadata", "-1",
-                                        "-id3v2_version", "0", "-write_id3v1", "0",
-                                        "-fflags", "+bitexact", "-flags:a", "+bitexact"]
-                            ).close()
-
-
-def _decoded_mp3(path: Path) -> np.ndarray:
-    run = subprocess.run([AudioSegment.converter, "-nostdin", "-v", "error", "-f", "mp3", "-i",
-                          str(path), "-f", "s16le", "-"], capture_output=True, check=True)
-    return np.frombuffer(run.stdout, dtype="<i2") / 32768

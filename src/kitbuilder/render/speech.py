@@ -1,86 +1,77 @@
 """Offline speech synthesis: the engine that voices the story, its voices, what it is told to say.
 
-espeak-ng by default; Piper when the configuration names a Piper voice file. Both are commands
-run once per paragraph, so that the length of every spoken piece is known.
+Kokoro-82M by default (`render.kokoro`), espeak-ng when Kokoro is not installed (the build log
+and the pages say so), Piper when the configuration names a Piper voice file. Each paragraph is
+said alone, so that the length of every spoken piece is known.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
-import threading
-from abc import ABC, abstractmethod
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kitbuilder.cache import file_digest
 from kitbuilder.errors import KitError, Problem
+from kitbuilder.render.engine import Engine, Voice, _stable_number
 from kitbuilder.typography import TIME
 
-# One engine process per core, however many parts are being voiced at once.
-_CORES = threading.BoundedSemaphore(os.cpu_count() or 1)
-_TIMEOUT = 600  # seconds for one paragraph: far beyond any real one, short of a hung engine
+__all__ = ["Engine", "SpeechConfig", "Voice", "find_engine", "speakable"]
 
 Lexicon = tuple[tuple[str, str], ...]
+
+ENGINES = ("auto", "kokoro", "espeak-ng")
 
 
 @dataclass(frozen=True)
 class SpeechConfig:
-    """How synthetic narration is made; the defaults need nothing but espeak-ng."""
+    """How synthetic narration is made. `engine` « auto » is Kokoro, or espeak-ng when Kokoro
+    is not installed; KITBUILDER_SPEECH_ENGINE sets it for a whole run (the tests use espeak-ng,
+    400 times faster). `store` keeps the synthesized scenes in `audio/synthese/` (None: when
+    the engine is slow enough for it to matter, i.e. Kokoro)."""
 
     piper_voice: Path | None = None  # a Piper voice (.onnx, its .onnx.json beside it)
     piper: str = "piper"  # the Piper command, used only with piper_voice
+    engine: str = field(default_factory=lambda: os.environ.get("KITBUILDER_SPEECH_ENGINE",
+                                                               "auto"))
+    store: bool | None = None
 
 
-@dataclass(frozen=True)
-class Voice:
-    """One voice of an engine: its name for people, and the engine arguments that select it."""
-
-    name: str
-    args: tuple[str, ...]
-
-
-class Engine(ABC):
-    """A speech engine: says a text with a voice into a WAV file."""
-
-    name: str
-    version: str
-
-    @property
-    def label(self) -> str:
-        """The engine and its version, as the log and the tags name it."""
-        return f"{self.name} {self.version}"
-
-    @abstractmethod
-    def voice(self, speaker: str | None) -> Voice:
-        """The narrator's voice (speaker None), or a stable other voice for a named speaker."""
-
-    @abstractmethod
-    def synthesize(self, text: str, voice: Voice, out: Path) -> None:
-        """Write `text` said by `voice` to the WAV file `out`."""
-
-    def _run(self, command: list[str], text: str, out: Path) -> None:
-        with _CORES:
-            try:
-                run = subprocess.run(command, input=text.encode("utf-8"), capture_output=True,
-                                     timeout=_TIMEOUT, check=False)
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                raise _failed(self.name, text, str(exc)) from None
-        if run.returncode != 0 or not out.is_file() or out.stat().st_size <= 44:
-            detail = run.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise _failed(self.name, text, detail[-1] if detail else f"code {run.returncode}")
-
-
-def find_engine(config: SpeechConfig) -> Engine:
-    """The engine the configuration asks for; KitError naming what is missing if it is absent."""
+def find_engine(config: SpeechConfig, models: Path | None = None) -> Engine:
+    """The engine the configuration asks for; KitError naming what is missing if it is absent.
+    `models` is where a neural engine may keep its assembled model (default: a temp folder)."""
     if config.piper_voice is not None:
         return Piper(config.piper, Path(config.piper_voice))
-    return Espeak()
+    if config.engine not in ENGINES:
+        raise KitError([Problem(Path("KITBUILDER_SPEECH_ENGINE"), None,
+                                f"moteur de synthèse inconnu « {config.engine} » ; moteurs "
+                                f"possibles : {', '.join(ENGINES)}")])
+    engine: Engine
+    fallback = ""
+    if config.engine != "espeak-ng":
+        from kitbuilder.render.kokoro import Kokoro, KokoroMissing
+
+        try:
+            engine = Kokoro(models or Path(tempfile.gettempdir()) / "kitbuilder-models")
+        except KokoroMissing as exc:
+            if config.engine == "kokoro":
+                raise KitError([Problem(Path("kokoro"), None, "Kokoro n'est pas installé "
+                                        f"({exc}) : lancez ./scripts/build")]) from None
+            fallback = ("voix de secours espeak-ng : Kokoro, la voix prévue, n'est pas "
+                        "installé (./scripts/build l'installe)")
+        else:
+            engine.stores = config.store is not False
+            return engine
+    engine = Espeak()
+    engine.fallback = fallback
+    engine.stores = bool(config.store)
+    return engine
 
 
 class Espeak(Engine):
@@ -101,7 +92,15 @@ class Espeak(Engine):
         self.command = command
         self.version = _espeak_version(command)
 
-    def voice(self, speaker: str | None) -> Voice:
+    def voice(self, speaker: str | None, assigned: str | None = None) -> Voice:
+        if assigned is not None:  # a voice of the palette: one of espeak-ng's of that kind
+            from kitbuilder.voices import PALETTE
+
+            woman = PALETTE[assigned].woman
+            kinds = [v for v in self._VARIANTS if v.startswith("f" if woman else "m")]
+            variant = kinds[sorted(PALETTE).index(assigned) % len(kinds)]
+            pitch = 58 if woman else 42
+            return Voice(f"fr+{variant} p{pitch}", ("-v", f"fr+{variant}", "-p", str(pitch)))
         if not speaker:
             return Voice("fr", ("-v", "fr"))
         number = _stable_number(speaker)
@@ -148,10 +147,11 @@ class Piper(Engine):
     def label(self) -> str:
         return f"{self.name} ({self.model.stem})"
 
-    def voice(self, speaker: str | None) -> Voice:
+    def voice(self, speaker: str | None, assigned: str | None = None) -> Voice:
         if self.speakers <= 1:
             return Voice(self.model.stem, ())
-        number = 0 if not speaker else 1 + _stable_number(speaker) % (self.speakers - 1)
+        who = assigned or speaker  # the same speaker for the same voice of the palette
+        number = 0 if not who else 1 + _stable_number(who) % (self.speakers - 1)
         return Voice(f"{self.model.stem} #{number}", ("--speaker", str(number)))
 
     def synthesize(self, text: str, voice: Voice, out: Path) -> None:
@@ -176,18 +176,6 @@ def _piper_version(command: str) -> str:
     except (OSError, subprocess.TimeoutExpired):
         pass
     return "sha256:" + file_digest(Path(command).resolve())[:12]
-
-
-def _stable_number(name: str) -> int:
-    """The same number for the same name, on every machine and every run (unlike hash())."""
-    key = " ".join(name.split()).casefold()
-    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big")
-
-
-def _failed(engine: str, text: str, detail: str) -> KitError:
-    excerpt = text if len(text) <= 60 else text[:57] + "…"
-    return KitError([Problem(Path(engine), None,
-                             f"la synthèse vocale a échoué ({detail}) sur « {excerpt} »")])
 
 
 # --- What the engine is told to say ----------------------------------------------------------

@@ -10,10 +10,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, func, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from kitbuilder.render import form as f
 from kitbuilder.server import db
@@ -32,6 +35,45 @@ _LABELS = {
 
 class AdminError(Exception):
     """A mistake in a command's arguments, told in French."""
+
+
+def requests(count: int) -> str:
+    """« 1 demande », « 2 demandes »."""
+    return f"{count} demande{'s' if count > 1 else ''}"
+
+
+def open_database(url: str) -> Engine:
+    """The server's database, for reading and purging: never created here.
+
+    A wrong folder or a mistyped URL must not create an empty database and report
+    « 0 demandes » as if all were well: only the server creates it, at its first start.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise AdminError(f"« {url} » n'est pas une adresse de base de données ; par exemple "
+                         "sqlite:///var/requests.sqlite3 ou "
+                         "postgresql+psycopg://kit@localhost/kit") from None
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite":
+        file = Path(parsed.database or "")
+        if not parsed.database or parsed.database == ":memory:" or not file.is_file():
+            where = f"« {file.resolve()} »" if parsed.database else "(aucun fichier donné)"
+            raise AdminError(
+                f"pas de base de données des demandes à {where}. La base est créée par le "
+                "serveur (kitbuilder serve) à son premier démarrage ; lancez cette commande "
+                "depuis le dossier du dépôt où il tourne, ou donnez son adresse avec "
+                "--database-url ou DATABASE_URL.")
+        engine = db.connect(url)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    if not inspect(engine).has_table(db.requests.name):
+        engine.dispose()
+        raise AdminError(f"la base « {shown} » ne contient pas la table des demandes : ce n'est "
+                         "pas la base du serveur, ou il n'y a jamais démarré. Rien n'a été "
+                         "créé ni modifié.")
+    db.migrate(engine)  # the server's schema, brought up to date if the code is newer
+    return engine
 
 
 def local_time(moment: datetime) -> datetime:
@@ -153,7 +195,43 @@ def cutoff(text: str, now: datetime | None = None) -> datetime:
     return db.months_before(now, number * (12 if unit == "years" else 1))
 
 
-def purge(engine: Engine, older_than: str, now: datetime | None = None) -> tuple[int, datetime]:
-    """Delete the requests older than `older_than`; return how many, and the cut-off."""
-    moment = cutoff(older_than, now)
-    return db.purge(engine, moment), moment
+def moment_fr(moment: datetime) -> str:
+    """A stored UTC time as the association reads it: « 01/12/2026 à 14:05 (heure de Paris) »."""
+    return local_time(moment).strftime("%d/%m/%Y à %H:%M") + " (heure de Paris)"
+
+
+@dataclass(frozen=True)
+class PurgePlan:
+    """What `purge` would delete: the requests made before `before` (UTC)."""
+
+    before: datetime
+    count: int
+    oldest: datetime | None
+    newest: datetime | None
+
+    def describe(self) -> str:
+        """In French, with the exact cut-off, and the span of what would go."""
+        cut = f"avant le {moment_fr(self.before)}"
+        if not self.count:
+            return f"Aucune demande enregistrée {cut} : rien à effacer."
+        assert self.oldest is not None and self.newest is not None
+        span = (f"le {moment_fr(self.oldest)}" if self.count == 1 else
+                f"du {moment_fr(self.oldest)} au {moment_fr(self.newest)}")
+        return (f"{requests(self.count)} enregistrée{'s' if self.count > 1 else ''} {cut} "
+                f"serai{'en' if self.count > 1 else ''}t effacée{'s' if self.count > 1 else ''}"
+                f" ({span}).")
+
+
+def purge_plan(engine: Engine, older_than: str, now: datetime | None = None) -> PurgePlan:
+    """What deleting the requests older than `older_than` would delete; nothing is deleted."""
+    before = cutoff(older_than, now)
+    made = db.requests.c.created_at
+    with engine.connect() as connection:
+        count, oldest, newest = connection.execute(
+            select(func.count(), func.min(made), func.max(made)).where(made < before)).one()
+    return PurgePlan(before, int(count), oldest, newest)
+
+
+def purge(engine: Engine, before: datetime) -> int:
+    """Delete the requests made before `before` (UTC); return how many."""
+    return db.purge(engine, before)

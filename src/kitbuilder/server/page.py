@@ -45,15 +45,15 @@ class KitPage:
         try:
             mtime = self.path.stat().st_mtime_ns
         except FileNotFoundError:
-            raise SiteError(f"{self.path}: no kit page; build the site first "
-                            "(./scripts/build)") from None
+            raise SiteError(f"« {self.path} » : pas de page du kit ; construisez d'abord le "
+                            "site (./scripts/build) ou donnez son dossier avec --site") from None
         if self._parsed is None or self._parsed.mtime != mtime:
             text = self.path.read_text(encoding="utf-8")
             found = find_region(text)
             if found is None:
-                raise SiteError(f"{self.path}: the kit page has no request form; the site was "
-                                "built in static-only mode (`form_url` in mkdocs.yml) or "
-                                "without the kit plugin")
+                raise SiteError(f"« {self.path} » : la page du kit n'a pas de formulaire de "
+                                "demande ; le site a été construit en mode statique (form_url "
+                                "dans mkdocs.yml) ou sans le module du kit")
             start, end, meta = found
             self._parsed = _Parsed(mtime, text[:start], text[end:], meta)
         return self._parsed

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from kitbuilder.errors import KitError, Problem
 from kitbuilder.model import Text
 from kitbuilder.typography import typeset_all
-from kitbuilder.yamlsource import read_yaml, validate
+from kitbuilder.yamlsource import Loc, read_yaml, validate
+
+T = TypeVar("T")
 
 _STRICT = {"extra": "forbid"}
 
@@ -82,20 +84,24 @@ def load_site_data(folder: Path, root: Path) -> SiteData:
     """Read `association.yml` and `agenda.yml` from folder; raise KitError with every problem
     found, naming files relative to root."""
     problems: list[Problem] = []
-    loaded = []
-    for name, cls in (("association.yml", Association), ("agenda.yml", Agenda)):
+
+    def load(name: str, cls: type[T]) -> tuple[T, dict[Loc, int], Path] | None:
         path = folder / name
         shown = path.resolve().relative_to(root.resolve())
         try:
             if not path.is_file():
                 raise KitError([Problem(shown, None, "fichier de données introuvable")])
             data, lines = read_yaml(path, shown)
-            loaded.append((validate(cls, data, lines, shown), lines, shown))
+            return validate(cls, data, lines, shown), lines, shown
         except KitError as exc:
             problems.extend(exc.problems)
-    if problems:
+            return None
+
+    found_association = load("association.yml", Association)
+    found_agenda = load("agenda.yml", Agenda)
+    if found_association is None or found_agenda is None:
         raise KitError(problems)
-    (association, _, _), (agenda, lines, shown) = loaded
+    association, agenda, (_, lines, shown) = found_association[0], found_agenda[0], found_agenda
     problems = [Problem(shown, lines.get(("events", i, "end")),
                         f"« {event.title} » : la fin ({event.end:%Y-%m-%d %H:%M}) est avant "
                         f"le début ({event.start:%Y-%m-%d %H:%M})")

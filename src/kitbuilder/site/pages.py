@@ -76,4 +76,5 @@ def agenda_ics(events: tuple[Event, ...], host: str, name: str) -> bytes:
         if event.description:
             item.add("description", event.description)
         calendar.add_component(item)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical

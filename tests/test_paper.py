@@ -1,0 +1,120 @@
+"""The kit's Word files as printed: LibreOffice (what many associations and nursing homes use,
+and a stand-in for Word's layout) converts every one to PDF, and the PDF is read back.
+
+For each discussion sheet: exactly its page budget (one A4 page), each lines field drawing as
+many rules as its source's `lines`, every writing line and table row at least 8 mm high, boxes at
+least their `height`, and the page's free space given to the writing fields, not left blank.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from conftest import ROOT
+from kitbuilder import layout
+from kitbuilder.model import BoxField, ChecklistField, Kit, LinesField, Sheet, TableField
+from kitbuilder.render import docx
+from kitbuilder.sources import load_kit
+from paper import MM, find_text, rules, to_pdf
+
+MIN_ROW = 8 * MM
+# Below the last field, at most this much of the page's writing area stays unused.
+MAX_BLANK = 30 * MM
+
+
+@pytest.fixture(scope="module")
+def kit() -> Kit:
+    return load_kit(ROOT / "kit")
+
+
+@pytest.fixture(scope="module")
+def printed(kit: Kit, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The repository kit's Word files, as LibreOffice prints them (name.docx -> PDF)."""
+    folder = tmp_path_factory.mktemp("word")
+    imprint = kit.imprint
+    made = []
+    for sheet in kit.sheets:
+        made.append(folder / layout.sheet_docx(sheet))
+        docx.sheet(imprint, sheet, made[-1])
+    made.append(folder / layout.GUIDE_DOCX)
+    docx.guide(imprint, kit.guide, made[-1])
+    made.append(folder / layout.TABLE_DOCX)
+    docx.summary_table(imprint, kit.table, made[-1])
+    made.append(folder / layout.STORY_DOCX)
+    docx.story(imprint, kit.story.title, kit.story.parts, made[-1])
+    for part in kit.story.parts:
+        made.append(folder / layout.part_docx(part))
+        docx.story(imprint, kit.story.title, (part,), made[-1])
+    return to_pdf(made, folder / "pdf")
+
+
+def _measure(sheet: Sheet, pdf: Path) -> list[str]:
+    """What is wrong with one printed sheet, in words (empty when nothing)."""
+    problems = []
+    with pdfplumber.open(pdf) as document:
+        if len(document.pages) != sheet.pages:
+            problems.append(f"{len(document.pages)} pages for a budget of {sheet.pages}")
+        page = document.pages[0]
+        drawn = rules(page)
+        labels = [find_text(page, field.label) for field in sheet.fields]
+        missing = [f.label for f, found in zip(sheet.fields, labels) if found is None]
+        if missing:
+            return [*problems, f"labels not found on page 1: {missing}"]
+        footer = find_text(page, sheet.title.split()[0] + " " + "Page")
+        foot = page.height - 20 * MM if footer is None else footer["top"]
+        ends = [label["top"] for label in labels[1:]] + [foot]
+        for field, label, end in zip(sheet.fields, labels, ends):
+            inside = [r.top for r in drawn if label["bottom"] - 1 < r.top < end]
+            problems += _field_problems(field, label["bottom"], inside)
+        ink = [c["bottom"] for c in page.chars if c["bottom"] < foot - 5 * MM]
+        lowest = max([*ink, *(r.top for r in drawn if r.top < foot - 5 * MM)])
+        area_bottom = page.height - 20 * MM
+        if area_bottom - lowest > MAX_BLANK:
+            problems.append(f"{(area_bottom - lowest) / MM:.0f} mm left blank at the foot")
+        if area_bottom - lowest > page.height / 4:
+            problems.append("more than a quarter of the page left blank")
+    return [f"{sheet.slug}: {p}" for p in problems]
+
+
+def _field_problems(field, label_bottom: float, tops: list[float]) -> list[str]:
+    name = f"« {field.label} »"
+    gaps = [b - a for a, b in itertools.pairwise(tops)]
+    if isinstance(field, LinesField):
+        if len(tops) != field.lines:
+            return [f"{name}: {len(tops)} ruled lines drawn for lines: {field.lines}"]
+        pitches = [tops[0] - label_bottom, *gaps]
+        short = [f"{p / MM:.1f}" for p in pitches if p < MIN_ROW - 0.5 * MM]
+        return [f"{name}: lines of {short} mm"] if short else []
+    if isinstance(field, BoxField):
+        if len(tops) != 2:
+            return [f"{name}: a box should draw 2 horizontal rules, {len(tops)} drawn"]
+        if gaps[0] < field.height * 10 * MM - MM:
+            return [f"{name}: box of {gaps[0] / MM:.0f} mm for height {field.height} cm"]
+        return []
+    if isinstance(field, TableField):
+        if len(tops) != field.rows + 2:
+            return [f"{name}: {len(tops) - 2} rows drawn for rows: {field.rows}"]
+        short = [f"{g / MM:.1f}" for g in gaps[1:] if g < MIN_ROW - 0.5 * MM]
+        return [f"{name}: rows of {short} mm"] if short else []
+    assert isinstance(field, ChecklistField)
+    return []
+
+
+def test_every_sheet_prints_on_its_page_with_the_writing_space_its_source_asks(
+        kit: Kit, printed: dict[str, Path]) -> None:
+    problems = [p for sheet in kit.sheets
+                for p in _measure(sheet, printed[layout.sheet_docx(sheet)])]
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_word_file_converts_and_no_page_is_empty(printed: dict[str, Path]) -> None:
+    empty = []
+    for name, pdf in printed.items():
+        with pdfplumber.open(pdf) as document:
+            empty += [f"{name} page {n}" for n, page in enumerate(document.pages, 1)
+                      if len(page.chars) < 60]  # the header and footer alone
+    assert empty == []

@@ -1,0 +1,144 @@
+"""The Word files read back with python-docx as a French Word user meets them: headings to
+navigate by, French style names, Word's current mode, honest properties, real lists, header
+rows, nothing split that belongs together."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+from docx.shared import Cm
+
+from kitbuilder.build import BuildResult, build_kit
+from kitbuilder.errors import KitError
+from kitbuilder.sources import load_kit
+
+FRENCH_CUSTOM_STYLES = {"Case à cocher", "Encadré", "Couverture"}
+
+
+@pytest.fixture
+def built(kit_dir: Path, tmp_path: Path) -> BuildResult:
+    return build_kit(kit_dir, tmp_path / "cache")
+
+
+def _path(result: BuildResult, name: str) -> Path:
+    return next(f.path for f in result.files if f.name == name)
+
+
+def _open(result: BuildResult, name: str) -> docx.document.Document:
+    return docx.Document(str(_path(result, name)))
+
+
+def _word_files(result: BuildResult) -> list[str]:
+    return [f.name for f in result.files if f.name.endswith(".docx")]
+
+
+def test_sheet_sections_are_headings_a_reader_can_navigate_by(built: BuildResult) -> None:
+    sheet = _open(built, "fiche-regles.docx")
+    headings = [p.text for p in sheet.paragraphs if p.style.name == "Heading 1"]
+    assert headings == ["Consignes pour l’animation", "Règles retenues",
+                        "Règles ajoutées par le groupe"]
+    assert all(p.style.paragraph_format.keep_with_next for p in sheet.paragraphs
+               if p.style.name == "Heading 1")
+
+
+def test_lines_are_drawn_one_per_line_at_least_9_mm_apart(built: BuildResult) -> None:
+    """`lines: 4` gives a table of four rows, each with its own bottom rule: paragraph
+    borders would merge into one box and draw a single line."""
+    sheet = _open(built, "fiche-regles.docx")
+    lines = sheet.tables[-1]
+    assert len(lines.rows) == 4 and len(lines.columns) == 1
+    assert all(row.height >= Cm(0.9) for row in lines.rows)
+    borders = lines._tbl.tblPr.find(qn("w:tblBorders"))
+    drawn = {b.tag.split("}")[1] for b in borders if b.get(qn("w:val")) == "single"}
+    assert drawn == {"bottom", "insideH"}
+
+
+def test_a_sheet_grows_its_writing_spaces_into_the_free_page(built: BuildResult) -> None:
+    follow_up = _open(built, "fiche-suivi.docx")
+    proposals, remarks = follow_up.tables
+    assert [c.text for c in proposals.rows[0].cells][-1] == "Où en est-on"
+    assert len(proposals.rows) == 7 and all(c.text == "" for c in proposals.rows[3].cells)
+    # The source's 5 cm is the least: the page has room for more.
+    assert remarks.rows[0].height > Cm(5.5)
+    assert all(row.height >= Cm(1) for row in proposals.rows[1:])
+
+
+def test_landscape_sheet_when_its_source_asks(kit_dir: Path, tmp_path: Path) -> None:
+    source = kit_dir / "fiches" / "suivi.yml"
+    source.write_text(source.read_text() + "landscape: true\n")
+    section = _open(build_kit(kit_dir, tmp_path / "cache"), "fiche-suivi.docx").sections[0]
+    assert section.page_width > section.page_height
+
+
+def test_header_rows_are_bold_and_repeated(built: BuildResult) -> None:
+    for name in ("guide-de-demarrage.docx", "tableau-de-synthese.docx", "fiche-suivi.docx"):
+        table = next(t for t in _open(built, name).tables if len(t.rows) > 1)
+        header = table.rows[0]
+        assert header._tr.trPr.find(qn("w:tblHeader")) is not None, name
+        runs = [r for c in header.cells for p in c.paragraphs for r in p.runs if r.text]
+        assert runs and all(r.bold for r in runs), name
+
+
+def test_numbered_lists_are_real_word_lists_that_restart(built: BuildResult) -> None:
+    guide = _open(built, "guide-de-demarrage.docx")
+    items = [p for p in guide.paragraphs if p.style.name == "List Number"]
+    assert [p.text for p in items] == ["La direction", "Les équipes"]  # no typed « 1. »
+    story = _open(built, "recit-complet.docx")
+    numbering = story.part.numbering_part.element
+    lists = set()
+    for paragraph in story.paragraphs:
+        if paragraph.style.name == "List Number":
+            num_id = paragraph._p.pPr.numPr.numId.val
+            num = numbering.num_having_numId(num_id)
+            assert num.find(f".//{qn('w:startOverride')}").get(qn("w:val")) == "1"
+            lists.add(num_id)
+    assert len(lists) == 2  # each part's questions start again at 1
+
+
+def test_questions_are_kept_together_with_their_heading(built: BuildResult) -> None:
+    story = _open(built, "recit-complet.docx")
+    paragraphs = story.paragraphs
+    for index, paragraph in enumerate(paragraphs):
+        if paragraph.text == "Questions pour le groupe":
+            assert paragraph.style.paragraph_format.keep_with_next
+            questions = [p for p in paragraphs[index + 1:index + 3]
+                         if p.style.name == "List Number"]
+            assert all(p.paragraph_format.keep_with_next for p in questions[:-1])
+
+
+def test_custom_styles_have_french_names(built: BuildResult) -> None:
+    for name in _word_files(built):
+        styles = _open(built, name).styles.element.findall(qn("w:style"))
+        custom = {s.find(qn("w:name")).get(qn("w:val")) for s in styles
+                  if s.get(qn("w:customStyle")) == "1"}
+        english = {n for n in custom - FRENCH_CUSTOM_STYLES if not n.endswith(" Car")}
+        assert english == set(), name
+
+
+def test_current_compatibility_mode_honest_application_no_thumbnail(
+        built: BuildResult) -> None:
+    for name in _word_files(built):
+        document = _open(built, name)
+        modes = [s.get(qn("w:val")) for s in document.settings.element.iter(
+            qn("w:compatSetting")) if s.get(qn("w:name")) == "compatibilityMode"]
+        assert modes == ["15"], name
+        with zipfile.ZipFile(_path(built, name)) as archive:
+            names = archive.namelist()
+            app = archive.read("docProps/app.xml").decode()
+        assert "Microsoft" not in app and "<Application>kitbuilder" in app, name
+        assert not any("thumbnail" in n for n in names), names
+
+
+def test_old_name_count_still_reads_but_not_with_lines(kit_dir: Path) -> None:
+    source = kit_dir / "fiches" / "regles.yml"
+    text = source.read_text()
+    source.write_text(text.replace("lines: 4", "count: 4"))
+    assert load_kit(kit_dir).sheets[0].fields[1].lines == 4
+    source.write_text(text.replace("lines: 4", "lines: 4\n    count: 4"))
+    with pytest.raises(KitError) as raised:
+        load_kit(kit_dir)
+    assert "regles.yml" in str(raised.value) and "count" in str(raised.value)
