@@ -52,7 +52,10 @@ contact:
   hours: Du lundi au vendredi
   address: "1 rue de l'Exemple, 00000 Exempleville"
 publisher: Nom Exemple
-host: Hébergeur Exemple
+host:
+  name: Hébergeur Exemple
+  address: 1 avenue de l'Exemple, 00000 Exempleville
+  phone: "01 00 00 00 01"
 """
 
 GUIDE = """\

@@ -18,6 +18,7 @@ from kitbuilder.model import (
     Heading,
     Inline,
     Kit,
+    Licence,
     ListBlock,
     Manifest,
     Paragraph,
@@ -335,3 +336,14 @@ def _questions(head: mdb.Located, body: list[mdb.Located], shown: Path) -> tuple
         raise KitError([Problem(shown, head.line, "la section des questions doit contenir une "
                                                   "seule liste numérotée (1. …, 2. …)")])
     return lists[0].items
+
+
+def read_licence(kit_dir: Path, root: Path) -> Licence | None:
+    """The kit's licence from its manifest alone (the site's legal notice states it), typeset;
+    None when the kit names none. A mistake in the manifest is a KitError."""
+    path = Path(kit_dir) / MANIFEST
+    shown = path.resolve().relative_to(root.resolve()) if path.resolve().is_relative_to(
+        root.resolve()) else path
+    data, lines = _parse_yaml(path, shown)
+    manifest = validate(Manifest, data, lines, shown)
+    return typeset_all(manifest.licence) if manifest.licence else None

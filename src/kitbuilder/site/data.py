@@ -25,6 +25,46 @@ class Contact:
     hours: Text
     address: Text
     access: str = ""
+    reply: Text = "à préciser"  # how soon the coordination calls or writes back
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the path offered, with what it costs (« à préciser » until known)."""
+
+    __pydantic_config__ = _STRICT
+    name: Text
+    when: Text
+    cost: Text = "à préciser"
+
+
+@dataclass(frozen=True)
+class Interview:
+    """How an interview goes: its length, where, whether by phone or video."""
+
+    __pydantic_config__ = _STRICT
+    duration: Text = "à préciser"
+    place: Text = "à préciser"
+    remote: Text = "à préciser"
+
+
+@dataclass(frozen=True)
+class Host:
+    """The web host, as the legal notice must name it."""
+
+    __pydantic_config__ = _STRICT
+    name: Text
+    address: Text
+    phone: Text
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long the privacy policy says things are kept."""
+
+    __pydantic_config__ = _STRICT
+    logs: Text = "à préciser"
+    messages: Text = "à préciser"
 
 
 @dataclass(frozen=True)
@@ -48,7 +88,10 @@ class Association:
     motto: Text
     contact: Contact
     publisher: Text  # « directeur de la publication », for the legal notice
-    host: Text  # the web host, for the legal notice
+    host: Host  # the web host, for the legal notice
+    steps: tuple[Step, ...] = ()
+    interview: Interview = Interview()
+    retention: Retention = Retention()
     team: tuple[Member, ...] = ()
     partners: tuple[Partner, ...] = ()
 
