@@ -21,6 +21,7 @@ _LINE_START = re.compile(r"^(\s*)(?:([-+>])|(\d+)\.)")  # a list or a quote
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")  # « &lt; » written in a source is shown as such
 _BREAK = re.compile(r"\s*[\r\n]\s*")  # a line break in a YAML text would start a new block
 _BACKTICKS = re.compile(r"`+")
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]#|")
 # Link targets a kit source may give: the web, e-mail, telephone, or a page of the site.
 _URL_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
@@ -69,6 +70,10 @@ def inline(spans: Inline) -> str:
 
 
 def html_text(text: str) -> str:
-    """Text for our own HTML elements: escaped, on one line (a raw HTML block ends at a blank
-    line)."""
-    return html.escape(_BREAK.sub(" ", text))
+    """Text for our own HTML elements inside a Markdown page: escaped for HTML, on one line
+    (a raw HTML block ends at a blank line), and with Markdown's special characters as
+    character references. Python-Markdown reads Markdown between inline tags (a <span> in a
+    table cell): « [x](javascript:…) » there would become a link. A reference is shown as
+    its character in an HTML block and in Markdown alike."""
+    return "".join(f"&#{ord(c)};" if c in _MARKDOWN_SPECIAL else html.escape(c)
+                   for c in _BREAK.sub(" ", text))
