@@ -2,6 +2,7 @@
 (YAML and Markdown) yields pages, offline pages and nav titles with no element or attribute
 the renderer did not choose. Property-based (hypothesis), with a modest number of examples."""
 
+# ruff: noqa: F811 (`site` is test_server's fixture, imported to be used by name)
 from __future__ import annotations
 
 import re
@@ -21,6 +22,7 @@ from kitbuilder.errors import KitError
 from kitbuilder.render import offline, pages
 from kitbuilder.site.nav import kit_nav
 from kitbuilder.sources import load_kit
+from test_server import site  # noqa: F401  (the benign site, built once)
 
 # The site's Markdown extensions (mkdocs.yml), as MkDocs and the offline pages apply them.
 EXTENSIONS = ["kitbuilder.markdown_typography", "toc", "tables", "attr_list"]
@@ -188,3 +190,45 @@ def test_markdown_that_text_could_become_markup_stays_text(
         tmp_path: Path, source: str, allowed: set[tuple[str, str | None]]) -> None:
     kit = write_kit(tmp_path, {**FILES, "guide.md": source})
     _check(rendered(kit), allowed)
+
+
+# --- Through a real MkDocs build -------------------------------------------------------------
+
+EVERYTHING = "".join(FRAGMENTS[:30]) + "</title></textarea> Fin"
+OVERRIDES = Path(__file__).resolve().parent.parent / "overrides"  # the site's own templates
+
+
+def _built(site_dir: Path) -> dict[str, str]:
+    return {str(p.relative_to(site_dir)): p.read_text(encoding="utf-8")
+            for p in sorted(site_dir.rglob("*.html"))}
+
+
+def test_a_built_site_from_a_hostile_kit_holds_only_the_benign_sites_markup(
+        site: Path, tmp_path: Path) -> None:
+    from kitbuilder import csp
+    from test_site import MKDOCS_YML, mkdocs
+
+    hostile_kit(tmp_path, EVERYTHING)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Accueil\n\n[Le kit](kit/index.md)\n")
+    # The site's own templates: Material's base template writes a title unescaped.
+    (tmp_path / "mkdocs.yml").write_text(MKDOCS_YML.replace(
+        "  font: false\n", f"  font: false\n  custom_dir: {OVERRIDES}\n"))
+    run = mkdocs(tmp_path)
+    if run.returncode != 0:
+        assert "Traceback" not in run.stderr
+        return  # refused with a message
+    # The benign fixture site, built with Material's templates alone, and what our own
+    # templates add (main.html: link previews).
+    allowed = {("code", None), ("meta", "property")}
+    for html in _built(site).values():
+        allowed |= markup(html).found
+    built = {name: html for name, html in _built(tmp_path / "site").items()
+             if name.startswith("kit/")}  # the pages made from the kit (each has its nav)
+    assert len(built) > 5
+    for name, html in built.items():
+        found = markup(html)
+        assert not found.found - allowed, (name, sorted(found.found - allowed, key=str))
+        scripts = set(csp.inline_scripts(html))
+        assert scripts <= set(csp.read(tmp_path / "site") or ()), name
+    assert csp.read(tmp_path / "site") == csp.read(site)  # the theme's scripts, nothing more
