@@ -28,6 +28,8 @@ def kit_nav(kit: Kit, base: str) -> list[Any]:
         {t(kit.table.title): f"{base}/tableau.md"},
         {"Fiches d’animation": [{t(s.title): f"{base}/{layout.sheet_page(s)}"}
                                 for s in kit.sheets]},
+        *([{"Outils de l’animateur": [{t(d.title): f"{base}/{layout.document_page(d)}"}
+                                      for d in kit.documents]}] if kit.documents else []),
         {t(kit.story.title): [{t(p.title): f"{base}/{layout.part_page(p)}"}
                               for p in kit.story.parts]},
     ]
