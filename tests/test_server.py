@@ -608,7 +608,7 @@ def test_kitbuilder_serve_without_a_built_site_says_so(tmp_path: Path) -> None:
                           str(tmp_path / "site")], cwd=tmp_path, capture_output=True, text=True,
                          timeout=60, check=False)
     assert run.returncode == 1
-    assert "build the site first" in run.stderr and "Traceback" not in run.stderr
+    assert "construisez d’abord le site" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_the_story_recordings_play_in_the_pages_without_a_token(live: Live) -> None:
@@ -639,7 +639,7 @@ def test_static_only_mode_links_the_external_form_and_publishes_the_files(tmp_pa
     assert 'id="kit-request"' not in page and "kitbuilder:request" not in page
     assert f'href="fichiers/{BUNDLE}"' in page and 'href="fichiers/fiche-suivi.docx"' in page
     assert (static / "kit/fichiers" / BUNDLE).is_file()
-    with pytest.raises(SiteError, match="static-only"):
+    with pytest.raises(SiteError, match="mode statique"):
         create_app(settings_for(static, tmp_path))
 
 

@@ -54,6 +54,13 @@ def chapters(mp3_file: Path) -> tuple[float, ...]:
     return tuple(f.start_time / 1000 for f in sorted(frames, key=lambda f: f.start_time))
 
 
+def length(mp3_file: Path) -> float:
+    """How long an MP3 plays, in seconds (for its page)."""
+    from mutagen.mp3 import MP3
+
+    return float(MP3(mp3_file).info.length)
+
+
 def _pieces(part: PartAudio, engine: Engine, store: Cache, progress: Progress,
             audio_dir: Path | None) -> list[list[Path]]:
     """The WAV file of every piece of every section: a recorded clip, a stored scene of

@@ -48,6 +48,7 @@ from kitbuilder.server.security import (
     cross_site,
 )
 from kitbuilder.server.tokens import Refusal, Tokens
+from kitbuilder.server.writes import BatchedStores
 
 PARIS = ZoneInfo("Europe/Paris")
 REASON = "motif"  # query parameter of the kit page naming why the visitor was sent back to it
@@ -69,10 +70,11 @@ class RequestServer:
         self.page = KitPage(kit_dir / "index.html")
         self.files = kit_dir / layout.FILES
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
-        # One store at a time in this process: SQLite takes one writer anyway, and waiting
-        # here is cheaper than waiting on its lock. The database keeps each token to one row.
-        self.storing = asyncio.Lock()
+        # Requests stored in batches, one writer at a time: SQLite takes one writer anyway.
+        # The database keeps each form token to one row.
+        self.stores = BatchedStores(self.engine, settings.form_lifetime)
         self.notices = notices(settings.link_lifetime.days)
+        self._listed: tuple[int, downloads.KitFile, list[downloads.FileGroup]] | None = None
 
     # --- Pages ----------------------------------------------------------------------------
 
@@ -82,7 +84,8 @@ class RequestServer:
         body = f.form(state, self.page.meta.privacy_url)
         title = "Erreur" if status >= 400 else ""
         html = self.page.render(body, title)
-        return HTMLResponse(html, status, {"cache-control": "no-store"})
+        return HTMLResponse(html, status, {"cache-control": "no-store",
+                                           "content-security-policy": self.page.csp})
 
     def notice_page(self, reason: str, status: int, values: dict[str, str] | None = None,
                     errors: dict[str, str] | None = None, **fmt: str) -> HTMLResponse:
@@ -148,9 +151,7 @@ class RequestServer:
 
     async def _store(self, answers: db.Answers, nonce: str) -> int:
         """Store a request once per form token: a form sent twice gives the first one's id."""
-        async with self.storing:
-            request_id, new = await run_in_threadpool(
-                db.store_once, self.engine, answers, nonce, self.settings.form_lifetime)
+        request_id, new = await self.stores.store(answers, nonce)
         if new:
             log.info("kit request %d stored", request_id)
         return request_id
@@ -160,15 +161,26 @@ class RequestServer:
         checked = self.tokens.check_download(token)
         if checked.refusal is not None or checked.issued is None or token is None:
             return self.back_to_form(request, checked.refusal or Refusal.INVALID)
-        meta = self.page.meta
-        bundle = downloads.KitFile(meta.bundle, "Télécharger tout le kit", self._size(meta.bundle))
-        groups = [(title, tuple(replace(item, size=self._size(item.name)) for item in items
-                                if self._file(item.name)))
-                  for title, items in meta.groups]
+        bundle, groups = self._listing()
         until = self.tokens.expiry(checked.issued).astimezone(PARIS)
         body = downloads.downloads(bundle, groups, token, until)
         html = self.page.render(body, "Téléchargement")
-        return HTMLResponse(html, headers={"cache-control": "no-store"})
+        return HTMLResponse(html, headers={"cache-control": "no-store",
+                                           "content-security-policy": self.page.csp})
+
+    def _listing(self) -> tuple[downloads.KitFile, list[downloads.FileGroup]]:
+        """The files the download page lists, with their sizes: looked up once per build of
+        the site (resolving each path on every request was most of the page's cost)."""
+        version = self.page.version
+        if self._listed is None or self._listed[0] != version:
+            meta = self.page.meta
+            bundle = downloads.KitFile(meta.bundle, "Télécharger tout le kit",
+                                       self._size(meta.bundle))
+            groups = [(title, tuple(replace(item, size=self._size(item.name))
+                                    for item in items if self._file(item.name)))
+                      for title, items in meta.groups]
+            self._listed = (version, bundle, groups)
+        return self._listed[1], self._listed[2]
 
     async def kit_file(self, request: Request) -> Response:
         path = self._file(request.path_params["name"])
