@@ -55,6 +55,7 @@ def long_part(folder: Path, root: Path, factor: int = 10) -> Path:
     story (about 4 h 20) assembled, mastered and encoded, not ten times the synthesis."""
     kit = folder / "kit"
     shutil.copytree(root / "kit", kit)
+    shutil.copytree(root / "docs" / "_data", folder / "docs" / "_data")  # kit.yml names it
     scenes: list[str] = []
     head = ""
     for name in ("matin", "apres-midi", "nuit"):
@@ -65,6 +66,8 @@ def long_part(folder: Path, root: Path, factor: int = 10) -> Path:
     questions = "## Questions pour le groupe\n\n1. Qu'avez-vous entendu ?\n"
     (kit / "recit/matin.md").write_text(head + "".join(scenes) * factor + questions,
                                         encoding="utf-8")
+    for name in ("apres-midi", "nuit"):
+        (kit / f"recit/{name}.md").unlink()
     manifest = (kit / "kit.yml").read_text(encoding="utf-8")
     manifest = re.sub(r"\n    - recit/(apres-midi|nuit)\.md", "", manifest)
     (kit / "kit.yml").write_text(manifest, encoding="utf-8")

@@ -14,7 +14,7 @@ fetched into .cache/mbrola without touching the machine's apt configuration (a p
 list and state folder, `apt-get download`, `dpkg -x`; espeak-ng then finds the voices through a
 private mount namespace, so root only); Kokoro-82M with each voice of the palette; Piper with
 KITBUILDER_PIPER_VOICE if set. `--built` measures the word error rate of each built part's MP3
-against its whole text instead.
+against its whole text instead, `--stored audio` that of each scene stored in audio/synthese.
 """
 
 from __future__ import annotations
@@ -232,6 +232,32 @@ def built(folder: Path) -> None:
               f"{wer(text, heard(model, samples)):7.2f}", flush=True)
 
 
+def stored_scenes(audio: Path) -> None:
+    """The word error rate of each stored scene of `audio`/synthese against its text, and of
+    all of them together (words weighted), for the scenes of the current kit."""
+    from kitbuilder.render import stored
+
+    kit = load_kit(ROOT / "kit")
+    engine = Kokoro(CACHE / "kitbuilder" / "models")  # its version only: no model loaded
+    model = whisper_model()
+    errors = words_total = 0.0
+    print(f"{'stored scene':44}{'min':>6}{'words':>7}{'WER':>7}")
+    for part in kit.story.parts:
+        plan = narration.part_audio(kit, part, engine, {})
+        for number, section in enumerate(plan.sections):
+            scene = stored.find(audio, part.slug, stored.scene_key(engine, section))
+            if scene is None:
+                continue
+            text = " ".join(line.text for line in section.lines)
+            samples = at16k(scene.path)
+            error, count = wer(text, heard(model, samples)), len(words(text))
+            errors, words_total = errors + error * count, words_total + count
+            print(f"{part.slug + '/' + scene.path.name:44}{len(samples) / 16000 / 60:6.1f}"
+                  f"{count:7d}{error:7.2f}", flush=True)
+    print(f"{'all stored scenes':44}{'':6}{int(words_total):7d}"
+          f"{errors / max(1, words_total):7.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", default="matin")
@@ -239,8 +265,11 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=None, help="only the first N lines")
     parser.add_argument("--engines", default="espeak-ng,mbrola,kokoro,piper")
     parser.add_argument("--built", type=Path, help="a folder of built MP3s to measure")
+    parser.add_argument("--stored", type=Path, help="an audio folder: its stored scenes")
     args = parser.parse_args()
-    if args.built:
+    if args.stored:
+        stored_scenes(args.stored)
+    elif args.built:
         built(args.built)
     else:
         compare(args)

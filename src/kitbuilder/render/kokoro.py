@@ -17,6 +17,7 @@ import importlib
 import importlib.metadata
 import importlib.resources
 import os
+import re
 import threading
 import wave
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +35,22 @@ LICENCE = ("modèle Kokoro-82M de hexgrad sous licence Apache-2.0, diffusion lib
 _PARTS = 4
 _NARRATOR = "gongitsune"  # the best understood in French (benchmarks/voice.py)
 SPEED = 0.95  # a little slower than the model's pace, for a group listening together
+
+
+_GROUP = 220  # characters said at once at most, whole sentences (one longer sentence alone)
+_PAUSE = 0.3  # seconds between two groups, as between two sentences
+_SENTENCE = re.compile(r"(?<=[.!?…»])\s+(?=\S)")
+
+
+def _groups(text: str) -> list[str]:
+    """The sentences of `text`, gathered in groups of at most _GROUP characters."""
+    groups: list[str] = []
+    for sentence in _SENTENCE.split(text.strip()):
+        if groups and len(groups[-1]) + 1 + len(sentence) <= _GROUP:
+            groups[-1] += " " + sentence
+        else:
+            groups.append(sentence)
+    return groups or [text]
 
 
 class KokoroMissing(Exception):
@@ -98,10 +115,18 @@ class Kokoro(Engine):
 
     @staticmethod
     def _say(model: Any, text: str, style: str, speed: float) -> tuple[np.ndarray, int]:
-        phonemes = model.tokenizer.phonemize(text, "fr-fr")
-        samples, rate = model.create(phonemes, voice=style, speed=speed, is_phonemes=True)
-        _trim()
-        return np.asarray(samples, dtype=np.float32), int(rate)
+        """A line said sentence group by sentence group: the model's memory grows with the
+        length of what it says at once (2 GB for two long paragraphs at a time, seen)."""
+        said: list[np.ndarray] = []
+        rate = 24000
+        for group in _groups(text):
+            phonemes = model.tokenizer.phonemize(group, "fr-fr")
+            samples, rate = model.create(phonemes, voice=style, speed=speed, is_phonemes=True)
+            if said:
+                said.append(np.zeros(int(_PAUSE * rate), dtype=np.float32))
+            said.append(np.asarray(samples, dtype=np.float32))
+            _trim()
+        return np.concatenate(said), int(rate)
 
     def _loaded(self) -> Any:
         """The model, assembled from its packages (once per cache) and loaded (once per run),
@@ -114,6 +139,8 @@ class Kokoro(Engine):
                 options.intra_op_num_threads = 1
                 options.inter_op_num_threads = 1
                 options.enable_cpu_mem_arena = False  # 70 MB less, and no growth on long lines
+                options.enable_mem_pattern = False  # no plan kept per length of line
+                _few_arenas()
                 session = onnxruntime.InferenceSession(
                     str(self._assembled()), sess_options=options,
                     providers=["CPUExecutionProvider"])
@@ -149,5 +176,15 @@ def _trim() -> None:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _few_arenas() -> None:
+    """At most two malloc arenas (glibc's M_ARENA_MAX): every thread that runs the model
+    otherwise keeps an arena of its own as large as its largest line."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
     except (OSError, AttributeError):
         pass
