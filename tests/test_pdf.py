@@ -147,7 +147,7 @@ def test_the_pages_offer_the_pdf_first_with_size_and_pages(built: BuildResult) -
                      r"\[Word, \d+\u00a0ko\]\(\.\./fichiers/fiche-regles\.docx\)", sheet), sheet
     assert built.pages["guide.md"].index("PDF") < built.pages["guide.md"].index("Word")
     index = built.pages["index.md"]
-    assert "« Le kit complet » (PDF, " in index
+    assert "«\u00a0Le kit complet\u00a0» (PDF, " in index  # typeset, like every line
     assert '"kit-complet.pdf"' in index  # the download list after the form
 
 
