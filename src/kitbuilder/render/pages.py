@@ -249,7 +249,9 @@ def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None,
         lines += [f'<div class="kit-scene" id="{layout.scene_anchor(number)}"></div>', "",
                   f"## {esc(scene.title)}", ""] + blocks(scene.blocks)
         if scene.questions:
-            lines += [f"### {SCENE_QUESTIONS}", ""] + blocks((ListBlock(scene.questions),))
+            # A bold line, not a heading: five « Pour en parler » would crowd the contents.
+            lines += [f"**{SCENE_QUESTIONS}**", "{ .kit-scene-questions }", ""]
+            lines += blocks((ListBlock(scene.questions),))
     lines += ["## Questions pour le groupe", ""]
     lines += blocks((ListBlock(item.questions, ordered=True),))
     return "\n".join(lines) + print_mark(kit)

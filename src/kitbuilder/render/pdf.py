@@ -20,7 +20,7 @@ from kitbuilder.cache import digest, file_digest
 from kitbuilder.model import Document, Guide, Imprint, Kit, Phase, Sheet, StoryPart, SummaryTable
 from kitbuilder.render import pdf_book, pdf_html
 
-VERSION = "1"  # change it when the PDFs change for the same sources
+VERSION = "2"  # change it when the PDFs change for the same sources
 RESOURCES = Path(str(resources("kitbuilder") / "resources"))
 STYLESHEET = RESOURCES / "pdf.css"
 LOGO = RESOURCES / "logo.svg"
