@@ -187,9 +187,10 @@ def test_every_tool_has_its_pdf_with_its_boxes_and_headed_rows(tmp_path: Path) -
     text = " ".join(page.extract_text() for page in PdfReader(str(guide)).pages)
     assert "Cadre de référence" in text and "Orienter une personne en difficulté" in text
     assert "3114" in text
-    rating = next(s for s in kit.sheets if s.slug == "evaluation-des-participants")
-    out = tmp_path / "evaluation.pdf"
-    pdf.sheet(kit.imprint, rating, 8, len(kit.sheets), kit.phases, out)
-    reader = PdfReader(str(out))
-    assert len(reader.pages) == 1
-    assert "Le temps passé en valait la peine." in reader.pages[0].extract_text()
+    for number, sheet in enumerate(kit.sheets, 1):  # each on the pages it says it takes
+        out = tmp_path / f"{sheet.slug}.pdf"
+        pdf.sheet(kit.imprint, sheet, number, len(kit.sheets), kit.phases, out)
+        reader = PdfReader(str(out))
+        assert len(reader.pages) == sheet.pages, sheet.slug
+        if sheet.slug == "evaluation-des-participants":
+            assert "Le temps passé en valait la peine." in reader.pages[0].extract_text()
