@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kitbuilder.errors import KitError, Problem
-from kitbuilder.model import Cast, Story
+from kitbuilder.model import Cast, Paragraph, Story
 from kitbuilder.yamlsource import read_yaml, validate
 
 
@@ -59,7 +59,8 @@ def read_voices(path: Path, shown: Path, story: Story) -> Cast:
 
     check(raw.narration, ("narration",))
     speakers = sorted({block.speaker for part in story.parts for scene in part.scenes
-                       for block in scene.blocks if getattr(block, "speaker", None)})
+                       for block in scene.blocks
+                       if isinstance(block, Paragraph) and block.speaker})
     for name, voice in raw.personnages.items():
         check(voice, ("personnages", name))
         if name not in speakers:
