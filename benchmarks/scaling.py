@@ -47,6 +47,8 @@ def make_kit(factor: int, folder: Path) -> tuple[Path, int, int, int]:
     """kit/ grown `factor` times in `folder`; returns it, its source bytes, sheets and parts."""
     kit = folder / "kit"
     shutil.copytree(ROOT / "kit", kit)
+    # kit.yml names files beside kit/ (the association's data): copy them too.
+    shutil.copytree(ROOT / "docs" / "_data", folder / "docs" / "_data")
     manifest = yaml.safe_load((kit / "kit.yml").read_text(encoding="utf-8"))
     sheets, parts = [], []
     for copy in range(1, factor + 1):
