@@ -146,6 +146,9 @@ def test_the_pages_offer_the_pdf_first_with_size_and_pages(built: BuildResult) -
                      r"\(\.\./fichiers/fiche-regles\.pdf\) · \*\*Modifier\u00a0:\*\* "
                      r"\[Word, \d+\u00a0ko\]\(\.\./fichiers/fiche-regles\.docx\)", sheet), sheet
     assert built.pages["guide.md"].index("PDF") < built.pages["guide.md"].index("Word")
+    # Each story part says how long it plays (beside how each scene is voiced).
+    assert re.search(r"Durée de l’écoute\u00a0: \d+\u00a0min\u00a0\d\d\u00a0s\.",
+                     built.pages["recit/matin.md"]), built.pages["recit/matin.md"][:600]
     index = built.pages["index.md"]
     assert "« Le kit complet » (PDF, " in index
     assert '"kit-complet.pdf"' in index  # the download list after the form

@@ -98,6 +98,43 @@ def connect(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def sqlite_file(engine: Engine) -> Path | None:
+    """The SQLite file behind `engine`, or None (another database, or one in memory)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+class DatabaseGone(Exception):
+    """The SQLite file the server opened is no longer the one at its path."""
+
+
+class FileWatch:
+    """Tells whether a SQLite file is still the one opened at start. Deleted (or replaced)
+    while the server runs, SQLite would go on writing to the deleted file, and every request
+    « enregistrée » would be lost: the server refuses to acknowledge anything instead."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.identity = self._identity()
+
+    def _identity(self) -> tuple[int, int] | None:
+        if self.path is None:
+            return None
+        try:
+            found = self.path.stat()
+        except OSError:
+            return None
+        return found.st_dev, found.st_ino
+
+    def check(self) -> None:
+        """DatabaseGone when the file was deleted or replaced since the server started."""
+        if self.path is not None and self._identity() != self.identity:
+            raise DatabaseGone(f"the database file {self.path} was deleted or replaced while "
+                               "the server ran; restore it and restart the server")
+
+
 def _private_file(path: Path) -> None:
     """Create the database file readable by its owner only (it holds e-mail addresses);
     SQLite gives its -wal and -shm files the same permissions."""

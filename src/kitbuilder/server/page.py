@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kitbuilder.render.downloads import RegionMeta, find_region
-from kitbuilder.server.security import csp
 
 _TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 
@@ -32,7 +31,6 @@ class _Parsed:
     before: str
     after: str
     meta: RegionMeta
-    csp: str
 
 
 class KitPage:
@@ -57,21 +55,13 @@ class KitPage:
                                 "demande ; le site a été construit en mode statique (form_url "
                                 "dans mkdocs.yml) ou sans le module du kit")
             start, end, meta = found
-            # The page's inline scripts are all in the frame: the region is written without any.
-            frame = (text[:start] + text[end:]).encode()
-            self._parsed = _Parsed(mtime, text[:start], text[end:], meta, csp(frame))
+            self._parsed = _Parsed(mtime, text[:start], text[end:], meta)
         return self._parsed
 
     @property
     def version(self) -> int:
         """Changes whenever the site is rebuilt (the page's modification time)."""
         return self._load().mtime
-
-    @property
-    def csp(self) -> str:
-        """The Content-Security-Policy of every page made from this one (its scripts' hashes),
-        worked out once per build of the site rather than from each response."""
-        return self._load().csp
 
     @property
     def meta(self) -> RegionMeta:
