@@ -207,7 +207,7 @@ def summary_table(kit: Kit, facts: Facts | None = None) -> str:
 def sheet(kit: Kit, item: Sheet, facts: Facts | None = None) -> str:
     up = "../"
     lines = [f"# {esc(item.title)}", "", banner(kit, item), "",
-             offers.offer(up, layout.sheet_docx(item), facts) + "{ .kit-download }", "",
+             offers.offer(up, layout.sheet_docx(item), facts), "{ .kit-download }", "",
              ('<button type="button" class="md-button kit-print" data-kit-print hidden>'
              "Imprimer la fiche</button>"), "",
              f"*{esc(item.purpose)}*", ""]
