@@ -91,7 +91,7 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
                   for jobs in ready]
         files = [_run(cache, job, reference) for job in _jobs(kit)]
         files += [output for future in voiced for output in future.result()]
-    site_pages = _pages(kit, files)
+    site_pages = _pages(kit, files, plans)
     members = tuple((f.name, f.path) for f in files)
     readme = bundle.readme(kit.title, kit.subtitle, kit.publisher,
                            tuple((f.name, f.description) for f in files)
@@ -111,14 +111,18 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
                        tuple(narration.narration(plan) for plan in plans), pending)
 
 
-def _pages(kit: Kit, files: list[OutputFile]) -> dict[str, str]:
-    """The kit's pages; a story part's page gets its player when its audio is built."""
+def _pages(kit: Kit, files: list[OutputFile],
+           plans: list[narration.PartAudio]) -> dict[str, str]:
+    """The kit's pages; a story part's page gets its player when its audio is built, with how
+    each scene was voiced."""
     built = pages.pages(kit)
     mp3 = {f.name: f.path for f in files}
-    for part in kit.story.parts:
+    for part, plan in zip(kit.story.parts, plans):
         if layout.part_mp3(part) in mp3:
             chapters = audio.chapters(mp3[layout.part_mp3(part)])
-            built[layout.part_page(part)] = pages.part(kit, part, chapters)
+            built[layout.part_page(part)] = pages.part(kit, part, chapters,
+                                                       narration.how_voiced(plan),
+                                                       narration.credit(plan))
     return built
 
 
@@ -140,6 +144,8 @@ def _jobs(kit: Kit) -> list[_Job]:
     ]
     jobs += [_Job(layout.sheet_docx(s), f"Fiche : {s.title}", docx.sheet, (imprint, s),
                   docx.VERSION) for s in kit.sheets]
+    jobs += [_Job(layout.document_docx(d), d.title, docx.guide, (imprint, d), docx.VERSION)
+             for d in kit.documents]
     jobs += [_Job(layout.part_docx(p), f"{story.title} : {p.title}", docx.story,
                   (imprint, story.title, (p,)), docx.VERSION) for p in story.parts]
     jobs.append(_Job(layout.STORY_DOCX, f"{story.title} : le récit complet", docx.story,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the plugin imports this on every build: not the model, for speed
-    from kitbuilder.model import Sheet, StoryPart
+    from kitbuilder.model import Document, Sheet, StoryPart
 
 FILES = "fichiers"  # downloadable files, beside the kit's pages
 GUIDE_DOCX = "guide-de-demarrage.docx"
@@ -18,6 +18,10 @@ PHASES_CSS = "phases.css"  # the phases' colours (from kit.yml), beside the kit'
 
 def sheet_docx(sheet: Sheet) -> str:
     return f"fiche-{sheet.slug}.docx"
+
+
+def document_docx(document: Document) -> str:
+    return f"outil-{document.slug}.docx"
 
 
 def part_docx(part: StoryPart) -> str:
@@ -40,6 +44,10 @@ def scene_anchor(number: int) -> str:
 
 def sheet_page(sheet: Sheet) -> str:
     return f"fiches/{sheet.slug}.md"
+
+
+def document_page(document: Document) -> str:
+    return f"outils/{document.slug}.md"
 
 
 def part_page(part: StoryPart) -> str:

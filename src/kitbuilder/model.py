@@ -67,7 +67,15 @@ class TableBlock:
     rows: tuple[tuple[Inline, ...], ...]
 
 
-Block = Heading | Paragraph | ListBlock | TableBlock
+@dataclass(frozen=True)
+class Aside:
+    """A framed box in the guide or a document (`> **Title**` in the source)."""
+
+    title: str
+    blocks: tuple[Block, ...]  # paragraphs, lists and tables; no heading, no other box
+
+
+Block = Heading | Paragraph | ListBlock | TableBlock | Aside
 
 
 def plain(spans: Inline) -> str:
@@ -80,6 +88,15 @@ def plain(spans: Inline) -> str:
 
 @dataclass(frozen=True)
 class Guide:
+    title: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A toolbox document written in Markdown like the guide: a session script, a glossary..."""
+
+    slug: str  # from the file name
     title: str
     blocks: tuple[Block, ...]
 
@@ -145,13 +162,18 @@ class BoxField:
 @dataclass(frozen=True)
 class TableField:
     """A table with headed columns and `rows` empty rows to fill in, each at least 8 mm high
-    (more when the page has room to share)."""
+    (more when the page has room to share).
+
+    With `items`, the table starts with one row per item, the item written in its first
+    column (questions to rate, roles to count); `rows` empty rows follow (0 for none).
+    """
 
     __pydantic_config__ = _STRICT
     kind: Literal["table"]
     label: Text
     columns: Annotated[tuple[Text, ...], MinLen(1)]
-    rows: Annotated[int, Ge(1), Le(40)] = 5
+    rows: Annotated[int, Ge(0), Le(40)] = 5
+    items: tuple[Text, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -283,6 +305,10 @@ class Manifest:
     story: StoryManifest
     subtitle: str = ""
     lexicon: str | None = None
+    # The landing page's text for a director, in Markdown (`##` sections, lists, links).
+    intro: str = ""
+    # Toolbox documents in Markdown (`outils/*.md`), shown after the sheets.
+    documents: tuple[Text, ...] = ()
     voices: str | None = None  # the voices file: who speaks with which voice (issue 13)
     # The edition (issue 11): what covers and the credits page say.
     audience: str = ""  # for whom the kit is, a sentence or two
@@ -342,6 +368,8 @@ class Kit:
     sheets: tuple[Sheet, ...]
     story: Story
     lexicon: tuple[tuple[str, str], ...] = ()  # written form -> how synthesis should say it
+    intro: tuple[Block, ...] = ()  # the landing page's text, from `kit.yml`
+    documents: tuple[Document, ...] = ()
     cast: Cast = Cast()  # the voices of the narration and of the characters
     phases: tuple[Phase, ...] = ()
     edition: Edition = Edition()

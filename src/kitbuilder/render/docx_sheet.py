@@ -90,8 +90,10 @@ def _field(doc: Document, field: SheetField, height: float) -> None:
         base.borders(table, top=FRAME, left=FRAME, bottom=FRAME, right=FRAME)
         _rows(table, height, 0)
     elif isinstance(field, TableField):
-        table = base.grid(doc, list(field.columns), field.rows)
+        table = base.grid(doc, list(field.columns), len(field.items) + field.rows)
         _rows(table, height, 1)
+        for row, item in zip(table.rows[1:], field.items):  # rows headed by their item
+            base.cell_text(row.cells[0], item)
     elif isinstance(field, ChecklistField):
         for text in field.items:
             paragraph = doc.add_paragraph(f"{CHECKBOX}{text}", style="Case à cocher")
@@ -133,7 +135,7 @@ def _least(field: SheetField) -> fit.Growing | None:
     if isinstance(field, BoxField):
         return fit.Growing(1, field.height * 10 * fit.MM)
     if isinstance(field, TableField):
-        return fit.Growing(field.rows, fit.MIN_ROW, fit.MAX_ROW)
+        return fit.Growing(len(field.items) + field.rows, fit.MIN_ROW, fit.MAX_ROW)
     return None
 
 

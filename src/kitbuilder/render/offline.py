@@ -56,6 +56,7 @@ def site_names(kit: Kit) -> dict[str, str]:
     """Each site page (path under the kit's folder) and its file name in the offline folder."""
     names = {"index.md": "index.html", "guide.md": "guide.html", "tableau.md": "tableau.html"}
     names.update({layout.sheet_page(s): f"fiche-{s.slug}.html" for s in kit.sheets})
+    names.update({layout.document_page(d): f"outil-{d.slug}.html" for d in kit.documents})
     names.update({layout.part_page(p): f"recit-{p.number}-{p.slug}.html"
                   for p in kit.story.parts})
     return names

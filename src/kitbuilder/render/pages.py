@@ -10,9 +10,11 @@ from kitbuilder.model import (
     INFO_ROWS,
     SCENE_QUESTIONS,
     STEP_COLUMNS,
+    Aside,
     Block,
     BoxField,
     ChecklistField,
+    Document,
     Heading,
     Inline,
     Kit,
@@ -29,6 +31,7 @@ from kitbuilder.model import (
 from kitbuilder.render import downloads, form
 from kitbuilder.typography import NBSP, typeset
 
+TOOLBOX = "Les outils de l’animateur"  # the documents' group, on the kit's page and in the nav
 PHASES_CSS = layout.PHASES_CSS
 _SPECIAL = re.compile(r"([\\`*_\[\]#|])")
 _LINE_START = re.compile(r"^(\s*)([-+>]|\d+\.)(\s)")
@@ -42,6 +45,7 @@ def pages(kit: Kit) -> dict[str, str]:
         "tableau.md": summary_table(kit),
     }
     out.update({layout.sheet_page(s): sheet(kit, s) for s in kit.sheets})
+    out.update({layout.document_page(d): document(kit, d) for d in kit.documents})
     out.update({layout.part_page(p): part(kit, p) for p in kit.story.parts})
     if kit.phases:
         out[PHASES_CSS] = phases_css(kit.phases)
@@ -102,6 +106,7 @@ def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
     openly = offer.external_url is not None
     groups = contents(kit)
     lines = [f"# {esc(kit.title)}", "", f"*{esc(kit.subtitle)}*" if kit.subtitle else "", ""]
+    lines += blocks(kit.intro)
     if openly:
         lines += [f"**[Télécharger tout le kit (zip)]({layout.FILES}/{kit.bundle})**", "",
                   typeset("Vous utilisez le kit ? Dites-nous qui vous êtes en répondant à "
@@ -131,12 +136,15 @@ def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
 
 def contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
     """The kit's documents in groups: (heading, [(title, page or None, Word file)])."""
+    tools: list[tuple[str, str | None, str]] = [
+        (d.title, layout.document_page(d), layout.document_docx(d)) for d in kit.documents]
     story = kit.story
     return [
         ("", [(kit.guide.title, "guide.md", layout.GUIDE_DOCX),
               (kit.table.title, "tableau.md", layout.TABLE_DOCX)]),
         ("Les fiches d’animation", [(s.title, layout.sheet_page(s), layout.sheet_docx(s))
                                     for s in kit.sheets]),
+        *([(TOOLBOX, tools)] if tools else []),
         (f"Le récit «{NBSP}{story.title}{NBSP}»",
          [(p.title, layout.part_page(p), layout.part_docx(p)) for p in story.parts]
          + [("Le récit complet", None, layout.STORY_DOCX)]),
@@ -161,6 +169,14 @@ def guide(kit: Kit) -> str:
             f"[Télécharger le guide (Word)]({layout.FILES}/{layout.GUIDE_DOCX})",
             "{ .kit-download }", ""]
     return "\n".join(head + blocks(kit.guide.blocks)) + print_mark(kit)
+
+
+def document(kit: Kit, item: Document) -> str:
+    """A toolbox document, like the guide, one folder down."""
+    head = [f"# {esc(item.title)}", "",
+            f"[Télécharger le document (Word)](../{layout.FILES}/{layout.document_docx(item)})",
+            "{ .kit-download }", ""]
+    return "\n".join(head + blocks(item.blocks))
 
 
 def summary_table(kit: Kit) -> str:
@@ -199,16 +215,19 @@ def sheet(kit: Kit, item: Sheet) -> str:
                                                             else []))
 
 
-def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -> str:
+def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None,
+         voicing: tuple[str, ...] = (), credit: str = "") -> str:
     """A story part, each scene with an anchor. With `chapters` (when each scene starts in the
-    part's MP3, in seconds): a player, and the scenes as chapters that seek it."""
+    part's MP3, in seconds): a player, and the scenes as chapters that seek it, each saying how
+    it was voiced (`voicing`, opening first), and the narration's `credit`."""
     up = "../"
     lines = [f"# {esc(item.title)}", "",
              (f"*{esc(kit.story.title)}, partie {item.number} sur {len(kit.story.parts)}.* "
              f"[Cette partie (Word)]({up}{layout.FILES}/{layout.part_docx(item)}) · "
              f"[Le récit complet (Word)]({up}{layout.FILES}/{layout.STORY_DOCX})"), ""]
     if chapters is not None:
-        lines += _player(item, chapters, f"{up}{layout.FILES}/")
+        lines += _player(item, chapters, f"{up}{layout.FILES}/", voicing[1:])
+        lines += [f"*{esc(credit)}*", ""] if credit else []
     lines += blocks(item.intro)
     for number, scene in enumerate(item.scenes, 1):
         lines += [f'<div class="kit-scene" id="{layout.scene_anchor(number)}"></div>', "",
@@ -229,14 +248,17 @@ def print_mark(kit: Kit, *classes: str) -> str:
     return f'\n\n<div class="{names}" data-kit-name="{name}" hidden></div>\n'
 
 
-def _player(item: StoryPart, chapters: tuple[float, ...], files: str) -> list[str]:
+def _player(item: StoryPart, chapters: tuple[float, ...], files: str,
+            voicing: tuple[str, ...] = ()) -> list[str]:
     """The native player (the MkDocs plugin resolves its `src` like a link), the file and its
     transcript, and the chapters: kit-audio.js makes them seek the player and highlights the
     scene being heard; without it they lead to the scene's text."""
     mp3 = files + layout.part_mp3(item)
     entries = "".join(
         f'<li><a href="#{layout.scene_anchor(n)}" data-kit-start="{start:.3f}">'
-        f'{html.escape(scene.title)}</a> <span class="kit-time">{_clock(start)}</span></li>'
+        f'{html.escape(scene.title)}</a> <span class="kit-time">{_clock(start)}</span>'
+        + (f' <span class="kit-voiced">· {html.escape(voicing[n - 1])}</span>'
+           if n <= len(voicing) else "") + "</li>"
         for n, (scene, start) in enumerate(zip(item.scenes, chapters), 1))
     return [(f'<div class="kit-player"><audio class="kit-audio" controls preload="metadata" '
             f'src="{mp3}"></audio></div>'), "",
@@ -292,6 +314,9 @@ def blocks(items: tuple[Block, ...]) -> list[str]:
             lines.append("| " + " | ".join(inline(c) for c in block.header) + " |")
             lines.append("|" + " --- |" * len(block.header))
             lines += ["| " + " | ".join(inline(c) for c in row) + " |" for row in block.rows]
+        elif isinstance(block, Aside):
+            inner = [f"**{esc(block.title)}**", "", *blocks(block.blocks)]
+            lines += [f"> {line}".rstrip() for line in inner[:-1]]
         lines.append("")
     return lines
 
@@ -305,8 +330,11 @@ def _field(field: SheetField) -> str:
     if isinstance(field, TableField):
         head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in field.columns)
         row = "<tr>" + "<td></td>" * len(field.columns) + "</tr>"
+        headed = "".join(f'<tr><th scope="row">{html.escape(item)}</th>'
+                         + "<td></td>" * (len(field.columns) - 1) + "</tr>"
+                         for item in field.items)
         return (f'<table class="kit-fill"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{row * field.rows}</tbody></table>")
+                f"<tbody>{headed}{row * field.rows}</tbody></table>")
     if isinstance(field, ChecklistField):
         items = "".join(f"<li>☐{NBSP}{html.escape(item)}</li>" for item in field.items)
         return f'<ul class="kit-checklist">{items}</ul>'
