@@ -13,6 +13,7 @@ TABLE_DOCX = "tableau-de-synthese.docx"
 STORY_DOCX = "recit-complet.docx"
 README = "LISEZMOI.txt"
 CHECKSUMS = "SHA256SUMS.txt"
+KIT_PDF = "kit-complet.pdf"  # « Le kit complet », the whole kit in one PDF
 PHASES_CSS = "phases.css"  # the phases' colours (from kit.yml), beside the kit's pages
 
 
@@ -52,3 +53,8 @@ def document_page(document: Document) -> str:
 
 def part_page(part: StoryPart) -> str:
     return f"recit/{part.slug}.md"
+
+
+def pdf(docx_name: str) -> str:
+    """The PDF edition of a Word file: same name, « .pdf »."""
+    return docx_name.removesuffix(".docx") + ".pdf"

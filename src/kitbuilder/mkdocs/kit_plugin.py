@@ -21,6 +21,7 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from kitbuilder import csp
 from kitbuilder.errors import KitError, problems
 from kitbuilder.mkdocs import live
 from kitbuilder.mkdocs import snapshot as mkdocs_snapshot
@@ -63,6 +64,7 @@ class KitPlugin(BasePlugin[KitConfig]):
         self.added: KitInputs | None = None
         self.serving = False
         self.audio = BackgroundAudio()
+        self.scripts: set[str] = set()
 
     # Having this event keeps one plugin object for all the builds of `mkdocs serve`, which
     # the audio made in the background needs.
@@ -152,6 +154,22 @@ class KitPlugin(BasePlugin[KitConfig]):
                 self.config.url.strip("/") + "/"):
             return html
         return resolve_media(html, page, files)
+
+    # The theme's inline scripts, from every page without its content (the kit's text, the
+    # editor's pages): the only ones the server's Content-Security-Policy will allow.
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        self.scripts.update(csp.inline_scripts(
+            output.replace(page.content, "") if page.content else output))
+        return output
+
+    def on_post_template(self, output_content: str, *, template_name: str,
+                         config: MkDocsConfig) -> str | None:
+        self.scripts.update(csp.inline_scripts(output_content))  # 404.html: all the theme's
+        return output_content
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        csp.write(Path(config.site_dir), self.scripts)
+        self.scripts = set()
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig,
                  builder: Callable[..., Any]) -> None:

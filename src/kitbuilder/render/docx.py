@@ -37,7 +37,7 @@ from kitbuilder.typography import NBSP
 
 __all__ = ["REFERENCE", "VERSION", "guide", "sheet", "story", "summary_table"]
 
-VERSION = "6"  # bump when the output changes for the same model, to refresh the cache
+VERSION = "7"  # bump when the output changes for the same model, to refresh the cache
 QUESTIONS = "Questions pour le groupe"
 
 
@@ -85,7 +85,10 @@ def story(imprint: Imprint, story_title: str, parts: tuple[StoryPart, ...], out:
             doc.add_heading(scene.title, level=2)
             _blocks(doc, scene.blocks)
             if scene.questions:
-                doc.add_heading(SCENE_QUESTIONS, level=3)
+                # A bold line, not a heading: Word's navigation pane lists the scenes only.
+                label = doc.add_paragraph()
+                label.add_run(SCENE_QUESTIONS).bold = True
+                label.paragraph_format.keep_with_next = True
                 _blocks(doc, (ListBlock(scene.questions),))
         doc.add_heading(QUESTIONS, level=2)
         # The questions are read together: never split across two pages.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 
 from kitbuilder import layout
 from kitbuilder.model import (
@@ -16,7 +15,6 @@ from kitbuilder.model import (
     ChecklistField,
     Document,
     Heading,
-    Inline,
     Kit,
     LinesField,
     ListBlock,
@@ -28,25 +26,25 @@ from kitbuilder.model import (
     TableBlock,
     TableField,
 )
-from kitbuilder.render import downloads, form
+from kitbuilder.render import downloads, form, offers
+from kitbuilder.render.escape import esc, html_text, inline
+from kitbuilder.render.offers import Facts
 from kitbuilder.typography import NBSP, typeset
 
 TOOLBOX = "Les outils de l’animateur"  # the documents' group, on the kit's page and in the nav
 PHASES_CSS = layout.PHASES_CSS
-_SPECIAL = re.compile(r"([\\`*_\[\]#|])")
-_LINE_START = re.compile(r"^(\s*)([-+>]|\d+\.)(\s)")
 
 
-def pages(kit: Kit) -> dict[str, str]:
+def pages(kit: Kit, facts: Facts | None = None) -> dict[str, str]:
     """Every kit page, keyed by its path under the kit's folder in the site."""
     out = {
-        "index.md": index(kit),
-        "guide.md": guide(kit),
-        "tableau.md": summary_table(kit),
+        "index.md": index(kit, facts=facts),
+        "guide.md": guide(kit, facts),
+        "tableau.md": summary_table(kit, facts),
     }
-    out.update({layout.sheet_page(s): sheet(kit, s) for s in kit.sheets})
-    out.update({layout.document_page(d): document(kit, d) for d in kit.documents})
-    out.update({layout.part_page(p): part(kit, p) for p in kit.story.parts})
+    out.update({layout.sheet_page(s): sheet(kit, s, facts) for s in kit.sheets})
+    out.update({layout.document_page(d): document(kit, d, facts) for d in kit.documents})
+    out.update({layout.part_page(p): part(kit, p, facts=facts) for p in kit.story.parts})
     if kit.phases:
         out[PHASES_CSS] = phases_css(kit.phases)
     return out
@@ -64,7 +62,7 @@ def phase_chip(kit: Kit, key: str | None) -> str:
     phase = kit.phase(key)
     if phase is None:
         return ""
-    return (f'<span class="kit-chip kit-phase-{phase.id}">{html.escape(phase.label)}</span>')
+    return (f'<span class="kit-chip kit-phase-{phase.id}">{html_text(phase.label)}</span>')
 
 
 def banner(kit: Kit, item: Sheet) -> str:
@@ -73,7 +71,7 @@ def banner(kit: Kit, item: Sheet) -> str:
     phase = kit.phase(item.phase)
     text = f"Fiche {number} sur {len(kit.sheets)}" + (f" · {phase.label}" if phase else "")
     css = f" kit-phase-{phase.id}" if phase else ""
-    return f'<p class="kit-banner{css}">{html.escape(text)}</p>'
+    return f'<p class="kit-banner{css}">{html_text(text)}</p>'
 
 
 def info_box(kit: Kit, item: Sheet) -> str:
@@ -86,16 +84,17 @@ def info_box(kit: Kit, item: Sheet) -> str:
         if isinstance(value, tuple):
             if not value:
                 continue
-            value = "<ul>" + "".join(f"<li>{html.escape(v)}</li>" for v in value) + "</ul>"
+            value = "<ul>" + "".join(f"<li>{html_text(v)}</li>" for v in value) + "</ul>"
         else:
-            value = html.escape(value)
+            value = html_text(value)
         rows.append(f"<div><dt>{label}{NBSP}:</dt><dd>{value}</dd></div>")
     phase = kit.phase(item.phase)
     css = f" kit-phase-{phase.id}" if phase else ""
     return f'<dl class="kit-info{css}">{"".join(rows)}</dl>'
 
 
-def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
+def index(kit: Kit, offer: form.FormSettings | None = None, facts: Facts | None = None
+          ) -> str:
     """The kit's home page: what it holds, and how to get its files.
 
     By default the files come after a short form handled by our request server (see
@@ -121,12 +120,16 @@ def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
         if heading:
             lines += [f"### {esc(heading)}", ""]
         for title, page, name in entries:
-            word = f"[Word]({layout.FILES}/{name})" if openly else ""
-            if page:
-                lines.append(f"- [{esc(title)}]({page})" + (f" — {word}" if word else ""))
-            elif word:
-                lines.append(f"- {esc(title)} — {word}")
+            files = offers.offer("", name, facts, linked=openly)
+            lines.append(f"- [{esc(title)}]({page}) — {files}" if page
+                         else f"- {esc(title)} — {files}")
         lines.append("")
+    complete = offers.describe(layout.KIT_PDF, facts)
+    lines += [f"Tout le kit en un seul document à imprimer, avec sa couverture, son sommaire "
+              f"et son glossaire : **[{complete}]({layout.FILES}/{layout.KIT_PDF})**."
+              if openly else
+              f"Tout le kit en un seul document à imprimer, avec sa couverture, son sommaire "
+              f"et son glossaire : « Le kit complet » ({complete}).", ""]
     if not openly:
         lines += ["## Télécharger le kit", "",
                   downloads.region(form.form(form.FormState(), offer.privacy_url), offer.privacy_url,
@@ -153,36 +156,40 @@ def contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
 
 def _downloads(kit: Kit, groups: list[tuple[str, list[tuple[str, str | None, str]]]]
                ) -> list[downloads.FileGroup]:
-    """What the download page may list, by group: the Word files, and each story part's
-    recording and transcript (the server leaves out those a build did not make)."""
+    """What the download page may list, by group: « Le kit complet » first, each document's
+    PDF then its Word file, and each story part's recording and transcript (the server
+    leaves out those a build did not make)."""
     audio = {layout.part_docx(p): ((layout.part_mp3(p), f"{p.title}, lu à voix haute"),
                                    (layout.part_vtt(p), f"{p.title}, transcription minutée"))
              for p in kit.story.parts}
-    return [(heading, tuple(downloads.KitFile(name, title)
-                            for title, _, docx in entries
-                            for name, title in ((docx, title), *audio.get(docx, ()))))
-            for heading, entries in groups]
+    out: list[downloads.FileGroup] = []
+    for heading, entries in groups:
+        files = [] if out else [(layout.KIT_PDF, "Le kit complet, à imprimer (PDF)")]
+        for title, _, docx in entries:
+            files += [(layout.pdf(docx), f"{title}, à imprimer"), (docx, f"{title}, à modifier"),
+                      *audio.get(docx, ())]
+        out.append((heading, tuple(downloads.KitFile(name, typeset(title))
+                                   for name, title in files)))
+    return out
 
 
-def guide(kit: Kit) -> str:
-    head = [f"# {esc(kit.guide.title)}", "",
-            f"[Télécharger le guide (Word)]({layout.FILES}/{layout.GUIDE_DOCX})",
+def guide(kit: Kit, facts: Facts | None = None) -> str:
+    head = [f"# {esc(kit.guide.title)}", "", offers.offer("", layout.GUIDE_DOCX, facts),
             "{ .kit-download }", ""]
     return "\n".join(head + blocks(kit.guide.blocks)) + print_mark(kit)
 
 
-def document(kit: Kit, item: Document) -> str:
+def document(kit: Kit, item: Document, facts: Facts | None = None) -> str:
     """A toolbox document, like the guide, one folder down."""
-    head = [f"# {esc(item.title)}", "",
-            f"[Télécharger le document (Word)](../{layout.FILES}/{layout.document_docx(item)})",
+    head = [f"# {esc(item.title)}", "", offers.offer("../", layout.document_docx(item), facts),
             "{ .kit-download }", ""]
     return "\n".join(head + blocks(item.blocks))
 
 
-def summary_table(kit: Kit) -> str:
+def summary_table(kit: Kit, facts: Facts | None = None) -> str:
     table = kit.table
     lines = [f"# {esc(table.title)}", "",
-             f"[Télécharger le tableau (Word, A4 paysage)]({layout.FILES}/{layout.TABLE_DOCX})",
+             offers.offer("", layout.TABLE_DOCX, facts) + " (A4 paysage)",
              "{ .kit-download }", ""]
     if table.intro:
         lines += [esc(table.intro), ""]
@@ -196,11 +203,10 @@ def summary_table(kit: Kit) -> str:
     return "\n".join(lines) + "\n" + print_mark(kit, "kit-landscape")
 
 
-def sheet(kit: Kit, item: Sheet) -> str:
+def sheet(kit: Kit, item: Sheet, facts: Facts | None = None) -> str:
     up = "../"
     lines = [f"# {esc(item.title)}", "", banner(kit, item), "",
-             (f"[Télécharger la fiche (Word)]({up}{layout.FILES}/{layout.sheet_docx(item)})"
-             "{ .kit-download }"), "",
+             offers.offer(up, layout.sheet_docx(item), facts) + "{ .kit-download }", "",
              ('<button type="button" class="md-button kit-print" data-kit-print hidden>'
              "Imprimer la fiche</button>"), "",
              f"*{esc(item.purpose)}*", ""]
@@ -216,24 +222,33 @@ def sheet(kit: Kit, item: Sheet) -> str:
 
 
 def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None,
-         voicing: tuple[str, ...] = (), credit: str = "") -> str:
+         voicing: tuple[str, ...] = (), credit: str = "", facts: Facts | None = None,
+         duration: float | None = None) -> str:
     """A story part, each scene with an anchor. With `chapters` (when each scene starts in the
     part's MP3, in seconds): a player, and the scenes as chapters that seek it, each saying how
     it was voiced (`voicing`, opening first), and the narration's `credit`."""
     up = "../"
     lines = [f"# {esc(item.title)}", "",
-             (f"*{esc(kit.story.title)}, partie {item.number} sur {len(kit.story.parts)}.* "
-             f"[Cette partie (Word)]({up}{layout.FILES}/{layout.part_docx(item)}) · "
-             f"[Le récit complet (Word)]({up}{layout.FILES}/{layout.STORY_DOCX})"), ""]
+             f"*{esc(kit.story.title)}, partie {item.number} sur {len(kit.story.parts)}.*", "",
+             f"Cette partie — {offers.offer(up, layout.part_docx(item), facts)}",
+             "{ .kit-download }", "",
+             f"Le récit complet — {offers.offer(up, layout.STORY_DOCX, facts)}",
+             "{ .kit-download }", ""]
     if chapters is not None:
         lines += _player(item, chapters, f"{up}{layout.FILES}/", voicing[1:])
         lines += [f"*{esc(credit)}*", ""] if credit else []
+        if duration is not None:
+            minutes, seconds = divmod(round(duration), 60)
+            lines += [f"Durée de l’écoute{NBSP}: {minutes}{NBSP}min{NBSP}{seconds:02d}{NBSP}s.",
+                      ""]
     lines += blocks(item.intro)
     for number, scene in enumerate(item.scenes, 1):
         lines += [f'<div class="kit-scene" id="{layout.scene_anchor(number)}"></div>', "",
                   f"## {esc(scene.title)}", ""] + blocks(scene.blocks)
         if scene.questions:
-            lines += [f"### {SCENE_QUESTIONS}", ""] + blocks((ListBlock(scene.questions),))
+            # A bold line, not a heading: five « Pour en parler » would crowd the contents.
+            lines += [f"**{SCENE_QUESTIONS}**", "{ .kit-scene-questions }", ""]
+            lines += blocks((ListBlock(scene.questions),))
     lines += ["## Questions pour le groupe", ""]
     lines += blocks((ListBlock(item.questions, ordered=True),))
     return "\n".join(lines) + print_mark(kit)
@@ -256,8 +271,8 @@ def _player(item: StoryPart, chapters: tuple[float, ...], files: str,
     mp3 = files + layout.part_mp3(item)
     entries = "".join(
         f'<li><a href="#{layout.scene_anchor(n)}" data-kit-start="{start:.3f}">'
-        f'{html.escape(scene.title)}</a> <span class="kit-time">{_clock(start)}</span>'
-        + (f' <span class="kit-voiced">· {html.escape(voicing[n - 1])}</span>'
+        f'{html_text(scene.title)}</a> <span class="kit-time">{_clock(start)}</span>'
+        + (f' <span class="kit-voiced">· {html_text(voicing[n - 1])}</span>'
            if n <= len(voicing) else "") + "</li>"
         for n, (scene, start) in enumerate(zip(item.scenes, chapters), 1))
     return [(f'<div class="kit-player"><audio class="kit-audio" controls preload="metadata" '
@@ -277,26 +292,6 @@ def _clock(seconds: float) -> str:
 
 
 # --- Markdown writing ---------------------------------------------------------------------------
-
-
-def esc(text: str) -> str:
-    """Escape text so that Markdown shows it as written."""
-    text = _SPECIAL.sub(r"\\\1", text).replace("<", "&lt;")
-    return _LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}{m[3]}", text)
-
-
-def inline(spans: Inline) -> str:
-    out = []
-    for span in spans:
-        text = f"`{span.text}`" if span.code else esc(span.text)
-        if span.strong:
-            text = f"**{text}**"
-        if span.em:
-            text = f"*{text}*"
-        if span.href:
-            text = f"[{text}]({span.href})"
-        out.append(text)
-    return "".join(out)
 
 
 def blocks(items: tuple[Block, ...]) -> list[str]:
@@ -328,15 +323,15 @@ def _field(field: SheetField) -> str:
     if isinstance(field, BoxField):
         return f'<div class="kit-box kit-h-{_half_cm(field.height)}"></div>'
     if isinstance(field, TableField):
-        head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in field.columns)
+        head = "".join(f'<th scope="col">{html_text(c)}</th>' for c in field.columns)
         row = "<tr>" + "<td></td>" * len(field.columns) + "</tr>"
-        headed = "".join(f'<tr><th scope="row">{html.escape(item)}</th>'
+        headed = "".join(f'<tr><th scope="row">{html_text(item)}</th>'
                          + "<td></td>" * (len(field.columns) - 1) + "</tr>"
                          for item in field.items)
         return (f'<table class="kit-fill"><thead><tr>{head}</tr></thead>'
                 f"<tbody>{headed}{row * field.rows}</tbody></table>")
     if isinstance(field, ChecklistField):
-        items = "".join(f"<li>☐{NBSP}{html.escape(item)}</li>" for item in field.items)
+        items = "".join(f"<li>☐{NBSP}{html_text(item)}</li>" for item in field.items)
         return f'<ul class="kit-checklist">{items}</ul>'
     raise TypeError(field)
 

@@ -7,10 +7,11 @@ Heavy imports (uvicorn, SQLAlchemy, Alembic) happen when a command runs, so that
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from kitbuilder import arguments
 from kitbuilder.arguments import Parser
@@ -138,6 +139,14 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _private_text(path: Path) -> TextIO:
+    """`path` opened for writing, readable by its owner only (0600), even if it existed: the
+    export holds names of establishments and e-mail addresses."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+
 def _requests(args: argparse.Namespace) -> int:
     from kitbuilder.server import admin, chart, config
     from kitbuilder.typography import typeset, typeset_message
@@ -149,7 +158,7 @@ def _requests(args: argparse.Namespace) -> int:
     try:
         if args.action == "export":
             if args.out:
-                with args.out.open("w", encoding="utf-8", newline="") as out:
+                with _private_text(args.out) as out:
                     count = admin.export_csv(engine, out, args.excel)
                 print(typeset_message(f"{admin.requests(count)} écrite{'s' if count > 1 else ''}"
                                       f" dans « {args.out} »"), file=sys.stderr)

@@ -48,9 +48,10 @@ class KitInputs:
 
 def kit_inputs(result: BuildResult, base: str, offer: FormSettings) -> KitInputs:
     """The kit's part of the site, published under the folder `base` (« kit »)."""
+    from kitbuilder.build import facts
     from kitbuilder.render.pages import index
 
-    pages = {**result.pages, "index.md": index(result.kit, offer)}
+    pages = {**result.pages, "index.md": index(result.kit, offer, facts(result.files))}
     return KitInputs({f"{base}/{path}": markdown for path, markdown in pages.items()},
                      kit_nav(result.kit, base),
                      [(f"{base}/{layout.FILES}/{output.name}", str(output.path))
