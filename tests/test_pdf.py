@@ -150,7 +150,7 @@ def test_the_pages_offer_the_pdf_first_with_size_and_pages(built: BuildResult) -
     assert re.search(r"Durée de l’écoute\u00a0: \d+\u00a0min\u00a0\d\d\u00a0s\.",
                      built.pages["recit/matin.md"]), built.pages["recit/matin.md"][:600]
     index = built.pages["index.md"]
-    assert "« Le kit complet » (PDF, " in index
+    assert "«\u00a0Le kit complet\u00a0» (PDF, " in index  # typeset, like every line
     assert '"kit-complet.pdf"' in index  # the download list after the form
 
 

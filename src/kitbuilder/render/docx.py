@@ -77,25 +77,31 @@ def story(imprint: Imprint, story_title: str, parts: tuple[StoryPart, ...], out:
     title = story_title if len(parts) > 1 else f"{story_title} — {parts[0].title}"
     doc = base.document(imprint, title)
     base.title(doc, story_title, imprint.title)
-    for part in parts:
-        heading = doc.add_heading(part.title, level=1)
-        heading.paragraph_format.page_break_before = len(parts) > 1
-        _blocks(doc, part.intro)
-        for scene in part.scenes:
-            doc.add_heading(scene.title, level=2)
-            _blocks(doc, scene.blocks)
-            if scene.questions:
-                # A bold line, not a heading: Word's navigation pane lists the scenes only.
-                label = doc.add_paragraph()
-                label.add_run(SCENE_QUESTIONS).bold = True
-                label.paragraph_format.keep_with_next = True
-                _blocks(doc, (ListBlock(scene.questions),))
-        doc.add_heading(QUESTIONS, level=2)
-        # The questions are read together: never split across two pages.
-        questions = _list(doc, ListBlock(part.questions, ordered=True))
-        for paragraph in questions[:-1]:
-            paragraph.paragraph_format.keep_with_next = True
+    with base.in_parts(doc) as part_done:
+        for part in parts:
+            _part(doc, part, page_break=len(parts) > 1)
+            part_done()
     base.save(doc, out)
+
+
+def _part(doc: Document, part: StoryPart, page_break: bool) -> None:
+    heading = doc.add_heading(part.title, level=1)
+    heading.paragraph_format.page_break_before = page_break
+    _blocks(doc, part.intro)
+    for scene in part.scenes:
+        doc.add_heading(scene.title, level=2)
+        _blocks(doc, scene.blocks)
+        if scene.questions:
+            # A bold line, not a heading: Word's navigation pane lists the scenes only.
+            label = doc.add_paragraph()
+            label.add_run(SCENE_QUESTIONS).bold = True
+            label.paragraph_format.keep_with_next = True
+            _blocks(doc, (ListBlock(scene.questions),))
+    doc.add_heading(QUESTIONS, level=2)
+    # The questions are read together: never split across two pages.
+    questions = _list(doc, ListBlock(part.questions, ordered=True))
+    for paragraph in questions[:-1]:
+        paragraph.paragraph_format.keep_with_next = True
 
 
 # --- building blocks --------------------------------------------------------------------------
