@@ -85,7 +85,7 @@ def _part(text: str, copy: int) -> str:
     """Every title and paragraph marked with the copy's number, so that each is said anew."""
     out = []
     for line in text.splitlines():
-        keep = (not line.strip() or line.startswith("## Questions pour le groupe")
+        keep = (not line.strip() or line.startswith(("## Questions pour le groupe", "### "))
                 or re.match(r"\d+\.\s", line))
         out.append(line if keep else f"{line.rstrip()} ({copy})")
     return "\n".join(out) + "\n"
@@ -101,15 +101,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--audio", action="store_true",
                         help=f"also build with audio at {' and '.join(f'{f}x' for f in AUDIO_FACTORS)}")
+    parser.add_argument("--factors", default=",".join(map(str, FACTORS)),
+                        help="kit sizes to build, comma-separated (default: %(default)s)")
     parser.add_argument("--profile", action="store_true",
                         help="profile the largest clean build (the main thread: Word and PDF "
                              "files, pages, zip) and print where its time goes")
     args = parser.parse_args()
-    runs = [(factor, False) for factor in FACTORS]
+    factors = tuple(int(f) for f in args.factors.split(","))
+    runs = [(factor, False) for factor in factors]
     if args.audio:
         runs += [(factor, True) for factor in AUDIO_FACTORS]
     print(f"cores: {os.cpu_count()}; clean build, then a rebuild with nothing changed, of kits "
-          f"{', '.join(f'{f}x' for f in FACTORS)} the size of kit/")
+          f"{', '.join(f'{f}x' for f in factors)} the size of kit/")
     print(f"{'kit':>5} {'audio':>7} {'sources':>8} {'sheets':>6} {'parts':>5} {'files':>5} "
           f"{'clean s':>8} {'per unit':>13} {'exponent':>8} {'rebuild s':>9}")
     previous: dict[bool, tuple[float, float]] = {}
@@ -119,7 +122,7 @@ def main() -> int:
             folder = Path(tmp)
             kit, size, sheets, parts = make_kit(factor, folder)
             (folder / "audio").mkdir()  # no recorded narration: every scene synthesized
-            profiler = cProfile.Profile() if args.profile and factor == FACTORS[-1] else None
+            profiler = cProfile.Profile() if args.profile and factor == factors[-1] else None
             if profiler:
                 profiler.enable()
             clean, result = timed_build(kit, folder / "cache", folder / "audio", with_audio)
@@ -138,7 +141,7 @@ def main() -> int:
             last_units, last_clean = previous[with_audio]
             value = math.log(clean / last_clean) / math.log(units / last_units)
             exponent = f"{value:.2f}"
-            if factor > FACTORS[1] or with_audio:  # 1x carries the fixed costs: from 10x up
+            if factor > factors[1] or with_audio:  # 1x carries the fixed costs: from 10x up
                 worst = max(worst, value)
         previous[with_audio] = (units, clean)
         print(f"{factor:>4}x {f'{minutes:.0f} min' if with_audio else 'no':>7} "
@@ -147,7 +150,7 @@ def main() -> int:
     print(f"largest growth exponent (10x to 50x; 1x to 10x with audio): {worst:.2f} — "
           f"{verdict(worst)}")
     if args.profile:
-        print(f"\nwhere the {FACTORS[-1]}x clean build spends its time (main thread):")
+        print(f"\nwhere the {factors[-1]}x clean build spends its time (main thread):")
         profiled.sort_stats("cumulative").print_stats(r"kitbuilder[/\\]render", 15)
     return 0 if worst <= LINEAR else 1
 
