@@ -47,13 +47,12 @@ def guide(imprint: Imprint, item: Guide, out: Path) -> None:
 def summary_table(imprint: Imprint, table: SummaryTable, out: Path) -> None:
     doc = base.document(imprint, table.title)
     base.landscape(doc)
-    section = doc.sections[0]
     base.title(doc, table.title, imprint.title)
     if table.intro:
         doc.add_paragraph(table.intro)
     headers = ["Étape", *(label for _, label in STEP_COLUMNS)]
     grid = base.grid(doc, headers, len(table.steps))
-    usable = section.page_width - section.left_margin - section.right_margin
+    usable = base.usable(doc)[0]
     # The step's name is short; the five descriptive columns share the rest of the width.
     widths = [Cm(3.7)] + [int((usable - Cm(3.7)) / len(STEP_COLUMNS))] * len(STEP_COLUMNS)
     for row in grid.rows:

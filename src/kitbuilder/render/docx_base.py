@@ -59,6 +59,15 @@ def document(imprint: Imprint, title: str) -> Document:
     return doc
 
 
+def usable(doc: Document) -> tuple[int, int]:
+    """Width and height (EMU) of the first section's page inside its margins."""
+    section = doc.sections[0]
+    def size(length: int | None) -> int:
+        return int(length or 0)
+    return (size(section.page_width) - size(section.left_margin) - size(section.right_margin),
+            size(section.page_height) - size(section.top_margin) - size(section.bottom_margin))
+
+
 def landscape(doc: Document) -> None:
     """A4 turned sideways, for the whole document."""
     section = doc.sections[0]
@@ -112,7 +121,7 @@ def numbered(doc: Document, count: int) -> list[Paragraph]:
 def grid(doc: Document, headers: list[str], rows: int) -> Table:
     """A bordered table; its first row, when `headers` say something, is a header row: bold,
     repeated at the top of each page, never split."""
-    table = doc.add_table(rows=rows + (1 if any(headers) else 0), cols=len(headers))
+    table: Table = doc.add_table(rows=rows + (1 if any(headers) else 0), cols=len(headers))
     table.style = doc.styles["Table Grid"]
     if any(headers):
         header = table.rows[0]
@@ -146,10 +155,10 @@ _TABLE_ORDER = ("w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual",
 
 def _insert(parent: BaseOxmlElement, tag: str, order: tuple[str, ...]) -> BaseOxmlElement:
     """The child `tag` of `parent` (made if missing), at its place in `order`."""
-    found = parent.find(qn(tag))
+    found: BaseOxmlElement | None = parent.find(qn(tag))
     if found is not None:
         return found
-    child = OxmlElement(tag)
+    child: BaseOxmlElement = OxmlElement(tag)
     later = {qn(t) for t in order[order.index(tag) + 1:]}
     successor = next((c for c in parent if c.tag in later), None)
     if successor is None:

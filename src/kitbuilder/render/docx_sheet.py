@@ -114,9 +114,7 @@ def _rows(table: Table, height: float, skip: int) -> None:
 def _heights(doc: Document, item: Sheet) -> list[float]:
     """Each field's row (or box) height in points: its least, grown to share the page's free
     space when the sheet is one page."""
-    section = doc.sections[0]
-    width = Emu(section.page_width - section.left_margin - section.right_margin).pt
-    page = Emu(section.page_height - section.top_margin - section.bottom_margin).pt
+    width, page = (Emu(length).pt for length in base.usable(doc))
     spaces = [_least(field) for field in item.fields]
     if item.pages > 1:
         return [space.least if space else 0.0 for space in spaces]
