@@ -20,6 +20,42 @@ story:
   parts:
     - recit/matin.md
     - recit/nuit.md
+audience: Pour les équipes des Ehpad qui veulent parler de leur travail.
+edition: 2026-03-01
+licence:
+  name: Creative Commons BY-NC-SA 4.0
+  href: https://creativecommons.org/licenses/by-nc-sa/4.0/deed.fr
+credits:
+  - "Rédaction : l'équipe du kit."
+glossary: glossaire.yml
+association: association.yml
+phases:
+  - id: preparer
+    label: Préparer
+    colour: "#1f4e5f"
+  - id: animer
+    label: Animer
+    colour: "#b3400f"
+"""
+
+GLOSSARY = """\
+IDEC: Infirmier ou infirmière diplômé(e) d'État coordinateur
+Ehpad: Établissement d'hébergement pour personnes âgées dépendantes
+"""
+
+ASSOCIATION = """\
+name: Mieux-être & Travail
+motto: Échanger, comprendre, agir
+contact:
+  phone: "01 00 00 00 00"
+  email: contact@example.org
+  hours: Du lundi au vendredi
+  address: "1 rue de l'Exemple, 00000 Exempleville"
+publisher: Nom Exemple
+host:
+  name: Hébergeur Exemple
+  address: 1 avenue de l'Exemple, 00000 Exempleville
+  phone: "01 00 00 00 01"
 """
 
 GUIDE = """\
@@ -60,6 +96,7 @@ steps:
     when: Six mois après.
     tools: La fiche de suivi.
     output: Un bilan partagé.
+    phase: animer
 """
 
 SHEET_RULES = """\
@@ -77,6 +114,13 @@ fields:
   - kind: lines
     label: Règles ajoutées par le groupe
     lines: 4
+phase: animer
+info:
+  when: Séance 1, en ouverture
+  who: Tout le groupe
+  duration: 20 minutes
+  materials:
+    - Des feutres
 """
 
 SHEET_FOLLOW_UP = """\
@@ -133,6 +177,8 @@ FILES = {
     "tableau.yml": TABLE,
     "fiches/regles.yml": SHEET_RULES,
     "fiches/suivi.yml": SHEET_FOLLOW_UP,
+    "glossaire.yml": GLOSSARY,
+    "association.yml": ASSOCIATION,
     "recit/matin.md": MORNING,
     "recit/nuit.md": NIGHT,
 }

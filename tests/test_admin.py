@@ -81,7 +81,7 @@ def test_the_migrated_schema_is_exactly_the_tables_the_code_uses(tmp_path: Path)
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
         assert connection.execute(text("SELECT version_num FROM alembic_version")).all() \
-            == [("0002",)]
+            == [("0003",)]
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     engine.dispose()
     assert (tmp_path / "fresh.sqlite3").stat().st_mode & 0o777 == 0o600
@@ -103,6 +103,25 @@ def test_a_database_of_the_first_schema_is_brought_up_to_date_with_its_rows(
     assert [r["department"] for r in db.rows(engine)] == ["44"]
     _, new = db.store_once(engine, ROWS[1][1], "nonce", timedelta(hours=2))
     assert new and db.count(engine) == 2
+    engine.dispose()
+
+
+def test_addresses_stored_before_the_consent_box_keep_their_consent(tmp_path: Path) -> None:
+    """Before issue 14 an address was kept under a consent naming « tell me of updates »:
+    migration 0003 dates that consent from the request; rows without one get none."""
+    engine = db.connect(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    config = Config()
+    config.set_main_option("script_location", str(db.MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        for email in ("'a@b.fr'", "NULL"):
+            connection.execute(text(
+                "INSERT INTO kit_requests (created_at, function, establishment_type, department,"
+                f" email) VALUES ('2026-01-02 03:04:05', 'rh', 'ehpad', '44', {email})"))
+    db.migrate(engine)
+    assert [(r["email"], r["consent_at"]) for r in db.rows(engine)] == [
+        ("a@b.fr", datetime(2026, 1, 2, 3, 4, 5)), (None, None)]
     engine.dispose()
 
 

@@ -77,16 +77,17 @@ def test_without_javascript_a_person_corrects_a_mistake_and_gets_the_zip(
         page = visit.page
         page.goto(f"{base}/kit/")
         page.locator("article").get_by_role("link", name="Télécharger le kit").click()
-        _fill_in(page, "direction@tilleuls")  # a typo, and the consent box left empty
+        _fill_in(page, "direction@tilleuls")  # a typo; the box « tell me » ticked
+        page.get_by_label("Je souhaite recevoir un e-mail").check()
         page.get_by_role("button", name="Recevoir le kit").click()
 
         assert page.title().startswith("Erreur – ")
-        expect(page.locator(".kit-form__summary")).to_contain_text("2 erreurs")
+        expect(page.locator(".kit-form__summary")).to_contain_text("1 erreur")
         email = page.get_by_label("Adresse électronique")
         expect(email).to_have_attribute("aria-invalid", "true")
         expect(page.locator("#kit-email-error")).to_contain_text(
             "Saisissez une adresse électronique complète")
-        expect(page.locator("#kit-consent-error")).to_contain_text("Cochez cette case")
+        expect(page.get_by_label("Je souhaite recevoir un e-mail")).to_be_checked()
         # Everything typed is still there: only the mistakes need correcting.
         expect(page.get_by_label("Direction", exact=True)).to_be_checked()
         expect(page.get_by_label("Ehpad", exact=True)).to_be_checked()
@@ -96,7 +97,6 @@ def test_without_javascript_a_person_corrects_a_mistake_and_gets_the_zip(
         expect(email).to_have_value("direction@tilleuls")
 
         email.fill("direction@tilleuls.example.org")
-        page.get_by_label("J’accepte que mes réponses soient enregistrées").check()
         page.get_by_role("button", name="Recevoir le kit").click()
 
         expect(page.get_by_text("Votre demande est enregistrée")).to_be_visible()
@@ -121,8 +121,7 @@ def test_with_javascript_the_pages_run_under_their_csp_without_an_error(
         page = visit.page
         page.goto(f"{base}/kit/")
         expect(page.locator("#kit-request")).to_be_visible()
-        _fill_in(page, "")
-        page.get_by_label("J’accepte que mes réponses soient enregistrées").check()
+        _fill_in(page, "")  # no address, no box: the kit all the same
         page.get_by_role("button", name="Recevoir le kit").click()
         expect(page.get_by_text("Votre demande est enregistrée")).to_be_visible()
         page.goto(f"{base}/kit/fichiers/kit-test.zip")  # no token: back to the form

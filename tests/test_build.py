@@ -205,7 +205,8 @@ def test_changing_one_sheet_regenerates_that_sheet_and_the_zip_only(tmp_path: Pa
     changed = {**FILES, "fiches/suivi.yml": FILES["fiches/suivi.yml"].replace("rows: 6",
                                                                               "rows: 8")}
     again = build_kit(write_kit(tmp_path, changed), tmp_path / "cache")
-    assert again.generated == ["fiche-suivi.docx", "kit-test.zip"]
+    assert again.generated == ["fiche-suivi.docx", "fiche-suivi.pdf", "kit-complet.pdf",
+                               "kit-test.zip"]
 
 
 def _age(path: Path, seconds: float) -> None:
@@ -239,7 +240,8 @@ def test_the_cache_forgets_what_no_build_used_for_a_week(tmp_path: Path) -> None
                                                                               "rows: 8")}
     again = build_kit(write_kit(tmp_path, changed), tmp_path / "cache",
                       progress=progress.append)
-    assert again.generated == ["fiche-suivi.docx", "kit-test.zip"]
+    assert again.generated == ["fiche-suivi.docx", "fiche-suivi.pdf", "kit-complet.pdf",
+                               "kit-test.zip"]
     old = {f.name: f.path for f in first.files}
     # What this build reused is kept, and marked as used; what it replaced is gone.
     assert all(f.path.is_file() for f in again.files)

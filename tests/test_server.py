@@ -196,10 +196,11 @@ def test_a_valid_request_is_stored_once_and_its_links_download_the_kit(live: Liv
     stored = list(db.rows(live.engine))[-1]
     assert {k: stored[k] for k in VALID if k != "consent"} == {
         k: v for k, v in VALID.items() if k != "consent"}
+    assert abs((db.utcnow() - stored["consent_at"]).total_seconds()) < 60
     assert abs((db.utcnow() - stored["created_at"]).total_seconds()) < 60
     columns = {c["name"] for c in inspect(live.engine).get_columns("kit_requests")}
     assert columns == {"id", "created_at", "function", "establishment_type", "department",
-                       "establishment", "email"}
+                       "establishment", "email", "consent_at"}
 
 
 def test_a_form_sent_again_after_a_restart_stores_nothing_more(site: Path,
@@ -229,7 +230,7 @@ def test_no_address_is_kept_with_the_request(live: Live) -> None:
 
 @pytest.mark.parametrize("changes", [
     {"department": "01"}, {"department": "976"}, {"department": "2B"},
-    {"establishment": None, "email": None},
+    {"establishment": None, "email": None, "consent": None},
     {"establishment": "  Ehpad   du  Parc ", "email": "prénom.nom@établissement.fr"},
     {"establishment": "E" * 150},
 ], ids=["01", "976", "2B", "optional-fields-left-out", "spaces-and-accents", "150-chars"])
@@ -261,8 +262,9 @@ def test_edge_values_are_accepted(live: Live, changes: dict) -> None:
     ("email", "nom@exemple", "Saisissez une adresse électronique complète"),
     ("email", "nom @exemple.fr", "Saisissez une adresse électronique complète"),
     ("email", '"><script>alert(1)</script>@x.fr', "Saisissez une adresse électronique"),
-    ("consent", None, "Cochez cette case pour recevoir le kit"),
-    ("consent", "on", "Cochez cette case pour recevoir le kit"),
+    # An address without the box ticked is not kept: the box is asked for.
+    ("consent", None, "cochez cette case pour être prévenu"),
+    ("consent", "on", "cochez cette case pour être prévenu"),
 ])
 def test_each_invalid_field_gives_its_message_beside_it_and_stores_nothing(
         live: Live, name: str, value: str | None, message: str) -> None:
@@ -294,7 +296,32 @@ def test_several_mistakes_are_all_listed(live: Live) -> None:
     with live.client() as client:
         answer = submit(client, {"email": "x"})
     assert answer.status_code == 422
-    assert "Le formulaire contient 5 erreurs\u00a0:" in answer.text
+    assert "Le formulaire contient 4 erreurs\u00a0:" in answer.text
+
+
+def test_the_kit_is_given_without_any_box_ticked_and_no_address_is_kept(live: Live) -> None:
+    """No consent stands in front of the free kit; only the e-mail asks for one."""
+    with live.client() as client:
+        answer = submit(client, {**VALID, "email": None, "consent": None})
+    assert answer.status_code == 303 and "telechargement?jeton=" in answer.headers["location"]
+    stored = list(db.rows(live.engine))[-1]
+    assert stored["email"] is None and stored["consent_at"] is None
+
+
+def test_the_box_ticked_without_an_address_asks_for_the_address(live: Live) -> None:
+    before = live.rows()
+    with live.client() as client:
+        answer = submit(client, {**VALID, "email": None})
+    assert answer.status_code == 422 and live.rows() == before
+    assert "saisissez votre adresse électronique" in field_block(answer.text, "email")
+
+
+def test_the_form_states_its_legal_basis_and_leaves_the_box_unticked(live: Live) -> None:
+    with live.client() as client:
+        page = client.get("/kit/").text
+    assert "intérêt légitime" in page and "vous recevez le kit dans tous les cas" in page
+    box = re.search(r'<input type="checkbox"[^>]*name="consent"[^>]*>', page)[0]
+    assert "required" not in box and "checked" not in box
 
 
 # --- Refused requests ------------------------------------------------------------------------

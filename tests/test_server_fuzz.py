@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote, quote_from_bytes
+from urllib.parse import quote, quote_from_bytes, unquote_plus
 
 import httpx
 import pytest
@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
+from kitbuilder.render.form import DEPARTMENTS
 from kitbuilder.server import db
 from kitbuilder.server.tokens import Tokens
 from test_server import SECRET, VALID, form_token, running, settings_for, site  # noqa: F401
@@ -197,13 +198,15 @@ HEADERS = st.lists(st.tuples(
 
 def _form_value(name: str) -> st.SearchStrategy[str]:
     """A field's value, percent-encoded or not; never a request that could be stored: the
-    consent is never given."""
-    valid = {"function": "direction", "establishment_type": "ehpad", "department": "2A",
+    département is never a valid one (the consent box is optional since issue 14)."""
+    valid = {"function": "direction", "establishment_type": "ehpad", "consent": "oui",
              "establishment": "Les Tilleuls", "email": "a@b.fr"}
     choices = [ODD_TEXT.map(lambda t: quote(t, safe="")), ENCODED, ODD_TEXT]
     if name in valid:
         choices.append(st.just(valid[name]))
-    return st.one_of(choices).filter(lambda v: name != "consent" or v != "oui")
+    codes = {code for code, _ in DEPARTMENTS}
+    return st.one_of(choices).filter(
+        lambda v: name != "department" or (v not in codes and unquote_plus(v) not in codes))
 
 
 @st.composite

@@ -20,7 +20,10 @@ contact:
   hours: Du lundi au vendredi, de 9h à 17h
   address: 1 rue de l'Exemple, 00000 Exempleville
 publisher: Nom Exemple
-host: Hébergeur Exemple
+host:
+  name: Hébergeur Exemple
+  address: 1 avenue de l'Exemple, 00000 Exempleville
+  phone: "01 00 00 00 01"
 team:
   - name: Dr Alice Exemple
     discipline: Médecin du travail
@@ -129,3 +132,39 @@ def test_a_mistake_names_its_file_and_line(site: Path, file, old, new, where, wo
     said = plain(run.stderr)
     assert where in said and words in said, said
     assert "Traceback" not in said
+
+
+def test_a_block_is_written_once_and_included_typeset(site: Path) -> None:
+    blocks = site / "docs" / "_data" / "blocs"
+    blocks.mkdir()
+    (blocks / "alerte.html").write_text(
+        '{% filter typeset %}<div class="x"><p><strong>Urgent ?</strong> Appelez le '
+        '{{ association.contact.phone }} : c\'est gratuit !</p></div>{% endfilter %}\n')
+    page = site / "docs" / "index.md"
+    page.write_text(page.read_text() + '\n{% include "alerte.html" %}\n')
+    assert mkdocs(site).returncode == 0
+    html = (site / "site" / "index.html").read_text()
+    assert ("<p><strong>Urgent\u202f?</strong> Appelez le 01\u00a000\u00a000\u00a000\u00a000"
+            "\u00a0: c’est gratuit\u202f!</p>") in html.replace("01 00 00 00 00",
+                                                                "01\u00a000\u00a000\u00a000\u00a000")
+
+
+def test_a_missing_block_is_named(site: Path) -> None:
+    page = site / "docs" / "index.md"
+    page.write_text(page.read_text() + '\n{% include "absent.html" %}\n')
+    run = mkdocs(site)
+    assert run.returncode == 1
+    said = plain(run.stderr)
+    assert "docs/index.md" in said and "bloc introuvable : « absent.html »" in said, said
+    assert "Traceback" not in said
+
+
+def test_toc_labels_keep_their_no_break_spaces(site: Path) -> None:
+    """Markdown's toc collapsed every Unicode space: « Pour qui ? » reached the nav with a
+    plain one. The labels now come from the typeset headings."""
+    (site / "docs" / "index.md").write_text("# Accueil\n\n## Pour qui ?\n\n## Séance 1 : à 7h30\n")
+    (site / "mkdocs.yml").write_text(CONFIG + "  - toc\n")
+    assert mkdocs(site).returncode == 0
+    html = (site / "site" / "index.html").read_text()
+    toc = html[html.index('data-md-component="toc"'):html.index("<article")]
+    assert "Pour qui\u202f?" in toc and "Séance 1\u00a0: à 7\u00a0h\u00a030" in toc

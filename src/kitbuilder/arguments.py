@@ -36,7 +36,7 @@ _MESSAGES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
     (re.compile(r"ambiguous option: (\S+) could match (.*)"),
      lambda m: f"l'option {m[1]} est ambiguë : {m[2]}"),
 )
-_TYPES = {"int": "un nombre entier", "float": "un nombre", "Path": "un chemin"}
+_TYPES: dict[str, str] = {"int": "un nombre entier", "float": "un nombre", "Path": "un chemin"}
 _SUBCOMMAND_DESTS = {"command": "la commande", "action": "l'action"}
 
 
@@ -77,7 +77,8 @@ class Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
         add_help = kwargs.pop("add_help", True)
-        super().__init__(*args, add_help=False, **kwargs)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
         self._positionals.title = "commandes et arguments"
         self._optionals.title = "options"
         if add_help:

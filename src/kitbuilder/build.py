@@ -13,7 +13,7 @@ from kitbuilder import layout
 from kitbuilder.cache import UNUSED, Cache, digest, file_digest
 from kitbuilder.model import Kit
 from kitbuilder.recordings import find_recordings
-from kitbuilder.render import audio, bundle, docx, narration, offline, pages
+from kitbuilder.render import audio, bundle, docx, narration, offers, offline, pages, pdf
 from kitbuilder.render.speech import SpeechConfig, find_engine
 from kitbuilder.sources import load_kit
 from kitbuilder.typography import typeset
@@ -76,9 +76,11 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
     audio_dir = Path(kit_dir).parent / "audio" if audio_dir is None else Path(audio_dir)
     recorded = find_recordings(audio_dir, kit.story)
     cache = Cache(cache_dir)
-    tools = {"engine": find_engine(speech or SpeechConfig(), Path(cache_dir) / "models"),
-             "store": cache, "progress": progress or _quiet, "audio_dir": audio_dir}
-    plans = [narration.part_audio(kit, part, tools["engine"], recorded) for part in kit.story.parts]
+    engine = find_engine(speech or SpeechConfig(), Path(cache_dir) / "models")
+    tell = progress or _quiet
+    tools: dict[str, Any] = {"engine": engine, "store": cache, "progress": tell,
+                             "audio_dir": audio_dir}
+    plans = [narration.part_audio(kit, part, engine, recorded) for part in kit.story.parts]
     story_jobs = [_audio_jobs(kit, plan, tools) for plan in plans]
     now = [wait_for_audio or all(cache.path(_key(j, ""), j.name).is_file() for j in jobs)
            for jobs in story_jobs]
@@ -88,8 +90,10 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
         voiced = [pool.submit(lambda jobs: [_run(cache, j, "") for j in jobs], jobs)
                   for jobs in ready]
         files = [_run(cache, job, reference) for job in _jobs(kit)]
+        printed = pdf.salt()
+        files += [_run(cache, job, printed) for job in _pdf_jobs(kit)]
         files += [output for future in voiced for output in future.result()]
-    site_pages = _pages(kit, files)
+    site_pages = _pages(kit, files, plans)
     members = tuple((f.name, f.path) for f in files)
     readme = bundle.readme(kit.title, kit.subtitle, kit.publisher,
                            tuple((f.name, f.description) for f in files)
@@ -102,22 +106,35 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
     pending = tuple(job.name for jobs, go in zip(story_jobs, now) if not go for job in jobs)
     deleted, freed = cache.prune()
     if deleted:
-        tools["progress"](typeset(f"cache : {deleted} fichiers que plus rien n'utilisait depuis "
+        tell(typeset(f"cache : {deleted} fichiers que plus rien n'utilisait depuis "
                                   f"{UNUSED // 86400} jours effacés, {freed / 1e6:.0f} Mo "
                                   "libérés"))
     return BuildResult(kit, site_pages, tuple(files),
                        tuple(narration.narration(plan) for plan in plans), pending)
 
 
-def _pages(kit: Kit, files: list[OutputFile]) -> dict[str, str]:
-    """The kit's pages; a story part's page gets its player when its audio is built."""
-    built = pages.pages(kit)
+def _pages(kit: Kit, files: list[OutputFile],
+           plans: list[narration.PartAudio]) -> dict[str, str]:
+    """The kit's pages; a story part's page gets its player when its audio is built, with how
+    each scene was voiced."""
+    known = facts(files)
+    built = pages.pages(kit, known)
     mp3 = {f.name: f.path for f in files}
-    for part in kit.story.parts:
+    for part, plan in zip(kit.story.parts, plans):
         if layout.part_mp3(part) in mp3:
             chapters = audio.chapters(mp3[layout.part_mp3(part)])
-            built[layout.part_page(part)] = pages.part(kit, part, chapters)
+            built[layout.part_page(part)] = pages.part(kit, part, chapters,
+                                                       narration.how_voiced(plan),
+                                                       narration.credit(plan), known,
+                                                       audio.length(mp3[layout.part_mp3(part)]))
     return built
+
+
+def facts(files: list[OutputFile] | tuple[OutputFile, ...]) -> offers.Facts:
+    """Each Word or PDF file's size, and each PDF's pages: what the download links say."""
+    return {f.name: (f.path.stat().st_size,
+                     pdf.page_count(f.path) if f.name.endswith(".pdf") else None)
+            for f in files if f.name.endswith((".pdf", ".docx"))}
 
 
 def _audio_jobs(kit: Kit, plan: narration.PartAudio, tools: dict[str, Any]) -> list[_Job]:
@@ -138,10 +155,37 @@ def _jobs(kit: Kit) -> list[_Job]:
     ]
     jobs += [_Job(layout.sheet_docx(s), f"Fiche : {s.title}", docx.sheet, (imprint, s),
                   docx.VERSION) for s in kit.sheets]
+    jobs += [_Job(layout.document_docx(d), d.title, docx.guide, (imprint, d), docx.VERSION)
+             for d in kit.documents]
     jobs += [_Job(layout.part_docx(p), f"{story.title} : {p.title}", docx.story,
                   (imprint, story.title, (p,)), docx.VERSION) for p in story.parts]
     jobs.append(_Job(layout.STORY_DOCX, f"{story.title} : le récit complet", docx.story,
                      (imprint, story.title, story.parts), docx.VERSION))
+    return jobs
+
+
+def _pdf_jobs(kit: Kit) -> list[_Job]:
+    """The PDF edition (issue 11): each document, then « Le kit complet »."""
+    imprint, story, total = kit.imprint, kit.story, len(kit.sheets)
+    jobs = [
+        _Job(layout.pdf(layout.GUIDE_DOCX), kit.guide.title, pdf.guide, (imprint, kit.guide),
+             pdf.VERSION),
+        _Job(layout.pdf(layout.TABLE_DOCX), kit.table.title, pdf.summary_table,
+             (imprint, kit.table, kit.phases), pdf.VERSION),
+    ]
+    jobs += [_Job(layout.pdf(layout.sheet_docx(s)), f"Fiche : {s.title}", pdf.sheet,
+                  (imprint, s, n, total, kit.phases), pdf.VERSION)
+             for n, s in enumerate(kit.sheets, 1)]
+    jobs += [_Job(layout.pdf(layout.document_docx(d)), d.title, pdf.guide, (imprint, d),
+                  pdf.VERSION) for d in kit.documents]
+    jobs += [_Job(layout.pdf(layout.part_docx(p)), f"{story.title} : {p.title}", pdf.story,
+                  (imprint, story.title, (p,), len(story.parts)), pdf.VERSION)
+             for p in story.parts]
+    jobs.append(_Job(layout.pdf(layout.STORY_DOCX), f"{story.title} : le récit complet",
+                     pdf.story, (imprint, story.title, story.parts, len(story.parts)),
+                     pdf.VERSION))
+    jobs.append(_Job(layout.KIT_PDF, f"{kit.title} : le kit complet", pdf.complete, (kit,),
+                     pdf.VERSION))
     return jobs
 
 

@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             kit = load_kit(args.kit)
             print(typeset_message(f"« {args.kit} » : tout est en ordre — {len(kit.sheets)} "
-                                  f"fiches, {len(kit.story.parts)} parties du récit"))
+                                  f"fiches, {len(kit.documents)} outils, {len(kit.story.parts)} parties "
+                                  "du récit"))
         elif args.command == "site":
             from kitbuilder.site.export import export
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the plugin imports this on every build: not the model, for speed
-    from kitbuilder.model import Sheet, StoryPart
+    from kitbuilder.model import Document, Sheet, StoryPart
 
 FILES = "fichiers"  # downloadable files, beside the kit's pages
 GUIDE_DOCX = "guide-de-demarrage.docx"
@@ -13,10 +13,16 @@ TABLE_DOCX = "tableau-de-synthese.docx"
 STORY_DOCX = "recit-complet.docx"
 README = "LISEZMOI.txt"
 CHECKSUMS = "SHA256SUMS.txt"
+KIT_PDF = "kit-complet.pdf"  # « Le kit complet », the whole kit in one PDF
+PHASES_CSS = "phases.css"  # the phases' colours (from kit.yml), beside the kit's pages
 
 
 def sheet_docx(sheet: Sheet) -> str:
     return f"fiche-{sheet.slug}.docx"
+
+
+def document_docx(document: Document) -> str:
+    return f"outil-{document.slug}.docx"
 
 
 def part_docx(part: StoryPart) -> str:
@@ -41,5 +47,14 @@ def sheet_page(sheet: Sheet) -> str:
     return f"fiches/{sheet.slug}.md"
 
 
+def document_page(document: Document) -> str:
+    return f"outils/{document.slug}.md"
+
+
 def part_page(part: StoryPart) -> str:
     return f"recit/{part.slug}.md"
+
+
+def pdf(docx_name: str) -> str:
+    """The PDF edition of a Word file: same name, « .pdf »."""
+    return docx_name.removesuffix(".docx") + ".pdf"

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from kitbuilder.model import Block, Heading, Inline, ListBlock, Paragraph, Span, TableBlock
+from kitbuilder.model import Aside, Block, Heading, Inline, ListBlock, Paragraph, Span, TableBlock
 
 _MD = MarkdownIt("commonmark").enable("table")
 
-SUPPORTED = "titres, paragraphes, listes, gras, italique, liens et tableaux simples"
+SUPPORTED = ("titres, paragraphes, listes, gras, italique, liens, tableaux simples et "
+             "encadrés (« > **Titre** »)")
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,10 @@ class MarkdownProblem(Exception):
 
 def parse(text: str) -> list[Located]:
     """Parse Markdown into located blocks; raise MarkdownProblem on unsupported syntax."""
-    tokens = _MD.parse(text)
+    return _parse_tokens(_MD.parse(text))
+
+
+def _parse_tokens(tokens: list[Token]) -> list[Located]:
     out: list[Located] = []
     i = 0
     while i < len(tokens):
@@ -47,11 +51,14 @@ def parse(text: str) -> list[Located]:
             out.append(Located(_paragraph(_inline(tokens[i + 1], line)), line))
             i += 3
         elif tok.type in ("bullet_list_open", "ordered_list_open"):
-            i, block = _list(tokens, i, line)
-            out.append(Located(block, line))
+            i, items = _list(tokens, i, line)
+            out.append(Located(items, line))
         elif tok.type == "table_open":
-            i, block = _table(tokens, i, line)
-            out.append(Located(block, line))
+            i, table = _table(tokens, i, line)
+            out.append(Located(table, line))
+        elif tok.type == "blockquote_open":
+            i, aside = _aside(tokens, i, line)
+            out.append(Located(aside, line))
         else:
             raise MarkdownProblem(line, f"élément Markdown non pris en charge ({_name(tok)}) ; "
                                         f"sont permis : {SUPPORTED}")
@@ -72,6 +79,26 @@ def _paragraph(spans: Inline) -> Paragraph:
         if body:
             return Paragraph(body, speaker=spans[0].text.strip())
     return Paragraph(spans)
+
+
+def _aside(tokens: list[Token], i: int, line: int) -> tuple[int, Aside]:
+    """A framed box: `> **Title**` on its first line, then paragraphs, lists or a table."""
+    depth, end = 0, i
+    for end in range(i, len(tokens)):
+        depth += {"blockquote_open": 1, "blockquote_close": -1}.get(tokens[end].type, 0)
+        if not depth:
+            break
+    inner = _parse_tokens(tokens[i + 1:end])
+    first = inner[0].block if inner else None
+    if not (isinstance(first, Paragraph) and not first.speaker and len(first.spans) == 1
+            and first.spans[0].strong):
+        raise MarkdownProblem(line, "un encadré (« > ») commence par son titre en gras, seul sur "
+                                    "sa ligne : « > **Titre** »")
+    for located in inner[1:]:
+        if isinstance(located.block, (Heading, Aside)):
+            raise MarkdownProblem(located.line, "un encadré (« > ») ne contient ni titre « # » "
+                                                "ni autre encadré")
+    return end + 1, Aside(first.spans[0].text, tuple(b.block for b in inner[1:]))
 
 
 def _list(tokens: list[Token], i: int, line: int) -> tuple[int, ListBlock]:

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Literal
 
 from annotated_types import Ge, Le, MinLen
-from pydantic import Discriminator
+from pydantic import Discriminator, StringConstraints
 
 # Constraints are annotations so that the loader can check them; they are inert elsewhere.
 Text = Annotated[str, MinLen(1)]
 # `extra: forbid` turns an unknown key in a YAML source into an error instead of silence.
 _STRICT = {"extra": "forbid"}
+_COLOUR = r"^#[0-9a-fA-F]{6}$"
+_KEY = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# A colour as CSS and Word write it: « #1f4e5f ».
+Colour = Annotated[str, StringConstraints(pattern=_COLOUR)]
+# A name the sources refer to something by (a phase): lowercase letters, digits, hyphens.
+Key = Annotated[str, StringConstraints(pattern=_KEY)]
+# What the loader tells an editor whose text does not match one of these patterns.
+PATTERN_HINTS = {
+    _COLOUR: "couleur attendue sous la forme « \"#1f4e5f\" » (entre guillemets)",
+    _KEY: "nom attendu en minuscules sans accents, chiffres et tirets (« preparer »)",
+}
 
 
 # --- Rich text, parsed from Markdown -------------------------------------------------------
@@ -55,7 +67,15 @@ class TableBlock:
     rows: tuple[tuple[Inline, ...], ...]
 
 
-Block = Heading | Paragraph | ListBlock | TableBlock
+@dataclass(frozen=True)
+class Aside:
+    """A framed box in the guide or a document (`> **Title**` in the source)."""
+
+    title: str
+    blocks: tuple[Block, ...]  # paragraphs, lists and tables; no heading, no other box
+
+
+Block = Heading | Paragraph | ListBlock | TableBlock | Aside
 
 
 def plain(spans: Inline) -> str:
@@ -72,6 +92,15 @@ class Guide:
     blocks: tuple[Block, ...]
 
 
+@dataclass(frozen=True)
+class Document:
+    """A toolbox document written in Markdown like the guide: a session script, a glossary..."""
+
+    slug: str  # from the file name
+    title: str
+    blocks: tuple[Block, ...]
+
+
 # --- The summary table ----------------------------------------------------------------------
 
 
@@ -84,6 +113,7 @@ class Step:
     when: Text
     tools: Text
     output: Text
+    phase: Key | None = None  # one of the manifest's phases (issue 11)
 
 
 @dataclass(frozen=True)
@@ -132,13 +162,18 @@ class BoxField:
 @dataclass(frozen=True)
 class TableField:
     """A table with headed columns and `rows` empty rows to fill in, each at least 8 mm high
-    (more when the page has room to share)."""
+    (more when the page has room to share).
+
+    With `items`, the table starts with one row per item, the item written in its first
+    column (questions to rate, roles to count); `rows` empty rows follow (0 for none).
+    """
 
     __pydantic_config__ = _STRICT
     kind: Literal["table"]
     label: Text
     columns: Annotated[tuple[Text, ...], MinLen(1)]
-    rows: Annotated[int, Ge(1), Le(40)] = 5
+    rows: Annotated[int, Ge(0), Le(40)] = 5
+    items: tuple[Text, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +192,22 @@ FIELD_KINDS = ("lines", "box", "table", "checklist")
 
 
 @dataclass(frozen=True)
+class SheetInfo:
+    """The box under a sheet's title: when it is used, with whom, how long, what to have."""
+
+    __pydantic_config__ = _STRICT
+    when: Text  # the step of the approach, « Séance 1 – Poser le cadre »
+    who: Text
+    duration: Text
+    materials: tuple[Text, ...] = ()  # what to have at hand
+
+
+# The info box's rows, in order: (field, French label).
+INFO_ROWS = (("when", "Quand"), ("who", "Avec qui"), ("duration", "Durée"),
+             ("materials", "À prévoir"))
+
+
+@dataclass(frozen=True)
 class Sheet:
     __pydantic_config__ = _STRICT
     slug: str  # from the file name, not from the YAML
@@ -166,6 +217,8 @@ class Sheet:
     instructions: tuple[Text, ...] = ()
     pages: Annotated[int, Ge(1), Le(10)] = 1  # printed A4 pages the sheet may take
     landscape: bool = False  # printed on A4 turned sideways, for a wide table
+    phase: Key | None = None  # one of the manifest's phases (issue 11)
+    info: SheetInfo | None = None
 
 
 # --- The story ------------------------------------------------------------------------------
@@ -210,6 +263,35 @@ class StoryManifest:
 
 
 @dataclass(frozen=True)
+class Phase:
+    """A phase of the approach: the colour and label the table, sheets and pages show."""
+
+    __pydantic_config__ = _STRICT
+    id: Key
+    label: Text
+    colour: Colour  # white text is printed on it: the loader checks the contrast
+
+
+@dataclass(frozen=True)
+class Licence:
+    __pydantic_config__ = _STRICT
+    name: Text
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """How to reach the association, as the kit's last page gives it."""
+
+    name: str
+    motto: str
+    phone: str
+    email: str
+    address: str
+    hours: str
+
+
+@dataclass(frozen=True)
 class Manifest:
     """`kit.yml`: what the kit is called and which files make it."""
 
@@ -223,7 +305,19 @@ class Manifest:
     story: StoryManifest
     subtitle: str = ""
     lexicon: str | None = None
+    # The landing page's text for a director, in Markdown (`##` sections, lists, links).
+    intro: str = ""
+    # Toolbox documents in Markdown (`outils/*.md`), shown after the sheets.
+    documents: tuple[Text, ...] = ()
     voices: str | None = None  # the voices file: who speaks with which voice (issue 13)
+    # The edition (issue 11): what covers and the credits page say.
+    audience: str = ""  # for whom the kit is, a sentence or two
+    edition: date | None = None
+    licence: Licence | None = None
+    credits: tuple[Text, ...] = ()
+    phases: tuple[Phase, ...] = ()
+    glossary: str | None = None  # a YAML file: acronym -> what it stands for
+    association: str | None = None  # the association's data file (contacts), from kit/
 
 
 @dataclass(frozen=True)
@@ -252,6 +346,18 @@ class Imprint:
 
 
 @dataclass(frozen=True)
+class Edition:
+    """The publication's front and back matter: covers, « Le kit en bref », credits page."""
+
+    audience: str = ""
+    published: date | None = None  # the edition's date
+    licence: Licence | None = None
+    credits: tuple[str, ...] = ()
+    contacts: Contacts | None = None
+    glossary: tuple[tuple[str, str], ...] = ()  # (acronym, what it stands for), sorted
+
+
+@dataclass(frozen=True)
 class Kit:
     title: str
     subtitle: str
@@ -262,8 +368,16 @@ class Kit:
     sheets: tuple[Sheet, ...]
     story: Story
     lexicon: tuple[tuple[str, str], ...] = ()  # written form -> how synthesis should say it
+    intro: tuple[Block, ...] = ()  # the landing page's text, from `kit.yml`
+    documents: tuple[Document, ...] = ()
     cast: Cast = Cast()  # the voices of the narration and of the characters
+    phases: tuple[Phase, ...] = ()
+    edition: Edition = Edition()
 
     @property
     def imprint(self) -> Imprint:
         return Imprint(self.title, self.publisher)
+
+    def phase(self, key: str | None) -> Phase | None:
+        """The phase a step or sheet names (the loader checked that it exists)."""
+        return next((p for p in self.phases if p.id == key), None)

@@ -8,23 +8,22 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kitbuilder import markdown_blocks as mdb
+from kitbuilder import sources_edition, story_source
 from kitbuilder.errors import KitError, Problem
 from kitbuilder.model import (
-    SCENE_QUESTIONS,
     Block,
     Cast,
+    Document,
     Guide,
     Heading,
-    Inline,
     Kit,
-    ListBlock,
+    Licence,
     Manifest,
-    Paragraph,
-    Scene,
     Sheet,
     Story,
     StoryPart,
     SummaryTable,
+    TableField,
 )
 from kitbuilder.typography import typeset_all
 from kitbuilder.voices import read_voices
@@ -32,7 +31,6 @@ from kitbuilder.yamlsource import Loc, forbidden_character, validate
 from kitbuilder.yamlsource import read_yaml as _parse_yaml
 
 MANIFEST = "kit.yml"
-QUESTIONS_HEADING = "questions pour le groupe"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # The name of the downloadable zip: a plain file name the request server agrees to serve.
 _BUNDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,195}\.zip$")
@@ -88,6 +86,9 @@ def load_kit(kit_dir: Path) -> Kit:
     guide = source(("guide",), manifest.guide, _read_guide)
     table = source(("table",), manifest.table, _read_yaml_as(SummaryTable))
     sheets = [source(("sheets", i), rel, _read_sheet) for i, rel in enumerate(manifest.sheets)]
+    documents = [source(("documents", i), rel, _read_document)
+                 for i, rel in enumerate(manifest.documents)]
+    intro = _intro(manifest.intro, lines.get(("intro",)), shown(manifest_path), problems)
     parts = [source(("story", "parts", i), rel, _read_part(i + 1))
              for i, rel in enumerate(manifest.story.parts)]
     lexicon = (source(("lexicon",), manifest.lexicon, _read_lexicon)
@@ -96,7 +97,17 @@ def load_kit(kit_dir: Path) -> Kit:
                    lambda path, where: read_voices(path, where, Story("", tuple(parts))))
             if manifest.voices and all(parts) else None)
     problems += _unlisted(kit_dir, manifest, shown)
+    problems += sources_edition.check_manifest_phases(manifest, lines, shown(manifest_path))
+    problems += sources_edition.check_phases(
+        manifest.phases, table, kit_dir / manifest.table,
+        [(sheet, kit_dir / rel) for sheet, rel in zip(sheets, manifest.sheets)], shown)
+    try:
+        edition = sources_edition.edition(manifest, kit_dir, lines, shown(manifest_path), shown)
+    except KitError as exc:
+        problems.extend(exc.problems)
     _check_unique(sheets, manifest.sheets, ("sheets",), "fiche", lines,
+                  shown(manifest_path), problems)
+    _check_unique(documents, manifest.documents, ("documents",), "document", lines,
                   shown(manifest_path), problems)
     _check_unique(parts, manifest.story.parts, ("story", "parts"), "partie du récit", lines,
                   shown(manifest_path), problems)
@@ -106,19 +117,22 @@ def load_kit(kit_dir: Path) -> Kit:
         title=manifest.title, subtitle=manifest.subtitle, publisher=manifest.publisher,
         bundle=manifest.bundle, guide=guide, table=table, sheets=tuple(sheets),
         story=Story(manifest.story.title, tuple(parts)), lexicon=lexicon or (),
-        cast=cast or Cast(),
+        intro=intro, documents=tuple(documents),
+        cast=cast or Cast(), phases=manifest.phases, edition=edition,
     )
     return typeset_all(kit)
 
 
 def _unlisted(kit_dir: Path, manifest: Manifest, shown: Callable[[Path], Path]) -> list[Problem]:
     """A sheet or story file left out of the manifest would silently miss from the kit."""
-    listed = {(kit_dir / rel).resolve() for rel in (*manifest.sheets, *manifest.story.parts)}
+    listed = {(kit_dir / rel).resolve()
+              for rel in (*manifest.sheets, *manifest.documents, *manifest.story.parts)}
     folders = {path.parent for path in listed}
     found = {path.resolve() for folder in folders for pattern in ("*.yml", "*.md")
              for path in folder.glob(pattern)} - {(kit_dir / MANIFEST).resolve()}
     return [Problem(shown(path), None, f"ce fichier n'est pas listé dans {MANIFEST} : "
-                                       "ajoutez-le (sheets ou story > parts) ou supprimez-le")
+                                       "ajoutez-le (sheets, documents ou story > parts) "
+                                       "ou supprimez-le")
             for path in sorted(found - listed)
             if path.parent != kit_dir.resolve()]
 
@@ -183,7 +197,15 @@ def _read_sheet(path: Path, shown: Path) -> Sheet:
                                     "l'adresse d'une fiche vient du nom de son fichier")])
         data = {"slug": slug, **data}
         _old_line_counts(data, lines, shown)
-    return validate(Sheet, data, lines, shown)
+    sheet = validate(Sheet, data, lines, shown)
+    empty = [Problem(shown, lines.get(("fields", i, "rows"), lines.get(("fields", i))),
+                     f"« rows » du tableau « {field.label} » : doit être au moins 1 quand le "
+                     "tableau n'a pas d'« items » (lignes dont la première case est écrite)")
+             for i, field in enumerate(sheet.fields)
+             if isinstance(field, TableField) and not field.rows and not field.items]
+    if empty:
+        raise KitError(empty)
+    return sheet
 
 
 def _old_line_counts(data: dict[str, Any], lines: dict[Loc, int], shown: Path) -> None:
@@ -247,71 +269,56 @@ def _read_guide(path: Path, shown: Path) -> Guide:
     blocks = _read_markdown(path, shown)
     if len(blocks) < 2:
         raise KitError([Problem(shown, blocks[0].line, "le guide n'a pas de texte après son titre")])
-    return Guide(blocks[0].block.text, tuple(b.block for b in blocks[1:]))
+    return Guide(_heading(blocks[0]), tuple(b.block for b in blocks[1:]))
+
+
+def _read_document(path: Path, shown: Path) -> Document:
+    slug = _slug(path, shown)
+    blocks = _read_markdown(path, shown)
+    if len(blocks) < 2:
+        raise KitError([Problem(shown, blocks[0].line, "le document n'a pas de texte après son "
+                                                       "titre")])
+    return Document(slug, _heading(blocks[0]), tuple(b.block for b in blocks[1:]))
+
+
+def _heading(located: mdb.Located) -> str:
+    """The text of a file's title (_read_markdown checked that it is a heading)."""
+    return located.block.text if isinstance(located.block, Heading) else ""
+
+
+def _intro(text: str, key_line: int | None, shown: Path,
+           problems: list[Problem]) -> tuple[Block, ...]:
+    """The landing page's text: Markdown written in `kit.yml` under `intro: |`."""
+    def at(line: int) -> int | None:
+        """The line in kit.yml: in a `|` block the text starts on the line after the key."""
+        return key_line + line if key_line else None
+
+    try:
+        blocks = mdb.parse(text)
+    except mdb.MarkdownProblem as exc:
+        problems.append(Problem(shown, at(exc.line), f"« intro » : {exc.message}"))
+        return ()
+    title = next((b for b in blocks if isinstance(b.block, Heading) and b.source_level == 1),
+                 None)
+    if title:
+        problems.append(Problem(shown, at(title.line), "« intro » : la page a déjà pour titre "
+                                                       "celui du kit ; commencez les sections "
+                                                       "par « ## »"))
+    return tuple(b.block for b in blocks)
 
 
 def _read_part(number: int) -> Callable[[Path, Path], StoryPart]:
     def read(path: Path, shown: Path) -> StoryPart:
-        slug = _slug(path, shown)
-        blocks = _read_markdown(path, shown)
-        sections = _sections(blocks[1:], shown)
-        if not sections or sections[-1][0].block.text.strip().lower() != QUESTIONS_HEADING:
-            last = blocks[-1].line
-            raise KitError([Problem(shown, last, "la partie doit finir par une section "
-                                                 "« ## Questions pour le groupe » suivie d'une "
-                                                 "liste numérotée")])
-        intro = tuple(b.block for b in blocks[1:] if b.line < sections[0][0].line)
-        scenes = [_scene(head, body, shown) for head, body in sections[:-1]]
-        if not scenes:
-            raise KitError([Problem(shown, blocks[0].line, "la partie n'a aucune scène "
-                                                           "(une scène commence par « ## »)")])
-        questions = _questions(*sections[-1], shown)
-        return StoryPart(slug, number, blocks[0].block.text, intro, tuple(scenes), questions)
+        return story_source.part(number, _slug(path, shown), _read_markdown(path, shown), shown)
     return read
 
 
-def _sections(blocks: list[mdb.Located], shown: Path) -> list[tuple[mdb.Located, list]]:
-    sections: list[tuple[mdb.Located, list]] = []
-    for located in blocks:
-        if located.source_level == 2:
-            sections.append((located, []))
-        elif located.source_level > 2 and not (
-                located.source_level == 3 and sections
-                and located.block.text.strip().lower() == SCENE_QUESTIONS.lower()):
-            raise KitError([Problem(shown, located.line, "dans un récit, seuls les titres « ## » "
-                                                         "(une scène) et « ### Pour en parler » "
-                                                         "(ses questions) sont permis")])
-        elif sections:
-            sections[-1][1].append(located)
-    return sections
-
-
-def _scene(head: mdb.Located, body: list[mdb.Located], shown: Path) -> Scene:
-    split = next((i for i, b in enumerate(body) if b.source_level == 3), len(body))
-    blocks: tuple[Block, ...] = tuple(b.block for b in body[:split])
-    if not any(isinstance(b, Paragraph) and "".join(s.text for s in b.spans).strip()
-               for b in blocks):
-        raise KitError([Problem(shown, head.line,
-                                f"la scène « {head.block.text} » n'a pas de texte")])
-    questions: tuple[Inline, ...] = ()
-    if split < len(body):
-        questions = _scene_questions(body[split], body[split + 1:], shown)
-    return Scene(head.block.text, blocks, questions)
-
-
-def _scene_questions(head: mdb.Located, body: list[mdb.Located],
-                     shown: Path) -> tuple[Inline, ...]:
-    """« ### Pour en parler » closes a scene: one list of questions and nothing else."""
-    if len(body) != 1 or not isinstance(body[0].block, ListBlock) or not body[0].block.items:
-        raise KitError([Problem(shown, head.line, "« ### Pour en parler » doit être suivi "
-                                                  "d'une seule liste de questions (- …), "
-                                                  "à la fin de la scène")])
-    return body[0].block.items
-
-
-def _questions(head: mdb.Located, body: list[mdb.Located], shown: Path) -> tuple[Inline, ...]:
-    lists = [b.block for b in body if isinstance(b.block, ListBlock)]
-    if len(body) != 1 or not lists or not lists[0].items:
-        raise KitError([Problem(shown, head.line, "la section des questions doit contenir une "
-                                                  "seule liste numérotée (1. …, 2. …)")])
-    return lists[0].items
+def read_licence(kit_dir: Path, root: Path) -> Licence | None:
+    """The kit's licence from its manifest alone (the site's legal notice states it), typeset;
+    None when the kit names none. A mistake in the manifest is a KitError."""
+    path = Path(kit_dir) / MANIFEST
+    shown = path.resolve().relative_to(root.resolve()) if path.resolve().is_relative_to(
+        root.resolve()) else path
+    data, lines = _parse_yaml(path, shown)
+    manifest = validate(Manifest, data, lines, shown)
+    return typeset_all(manifest.licence) if manifest.licence else None

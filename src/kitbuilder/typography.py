@@ -55,7 +55,8 @@ def typeset_message(text: str) -> str:
 
 def typeset_all(obj: T) -> T:
     """Typeset every prose string inside a model object, leaving code and addresses alone."""
-    return _walk(obj)
+    walked: T = _walk(obj)
+    return walked
 
 
 def _walk(obj: Any) -> Any:

@@ -14,6 +14,7 @@ import yaml
 
 from kitbuilder import yamlmistakes
 from kitbuilder.errors import KitError, Problem
+from kitbuilder.model import PATTERN_HINTS
 
 T = TypeVar("T")
 Loc = tuple[Any, ...]
@@ -145,6 +146,8 @@ def _message(cls: type, err: Any, loc: Loc) -> str:
         return f"{at}il manque la clé obligatoire « kind » (lines, box, table ou checklist)"
     if kind == "too_short":
         return f"{at}ne doit pas être vide (au moins {ctx.get('min_length', 1)} attendu)"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") in PATTERN_HINTS:
+        return f"{at}{PATTERN_HINTS[ctx['pattern']]}, trouvé {_shown(err.get('input'))}"
     expected = _EXPECTED.get(kind)
     if expected:
         return f"{at}{expected}, trouvé {_shown(err.get('input'))}"

@@ -8,8 +8,9 @@ the kit has to be built.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -94,6 +95,7 @@ class KitPlugin(BasePlugin[KitConfig]):
         else:
             self._tell(f"kit: nothing changed since the last build, {len(self.added.files)} "
                        "files reused from the cache", self.added, pending=False)
+        config.extra_css.extend(inputs.kit_stylesheets(self.added, self.config.url.strip("/")))
         if config.nav:
             config.nav = expand(config.nav, f"{self.config.url.strip('/')}/", self.added.nav)
         return config
@@ -151,7 +153,8 @@ class KitPlugin(BasePlugin[KitConfig]):
             return html
         return resolve_media(html, page, files)
 
-    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:
+    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig,
+                 builder: Callable[..., Any]) -> None:
         live.install(server)  # a mistake in a rebuild: a French page in the browser
         if self.config.enabled:
             server.watch(str(self._path(config, self.config.kit_dir)))

@@ -55,7 +55,9 @@ class LiveErrors:
         self.problems: list[str] = []
         self._lock = threading.Lock()
         self._build: Callable[[], None] = server.builder
-        self._app: Callable[..., Iterable[bytes]] = server.get_app()
+        app = server.get_app()
+        assert app is not None  # MkDocs' server has its app from the start
+        self._app: Callable[..., Iterable[bytes]] = app
         server.builder = self.build
         server.set_app(self.serve)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from importlib.resources import files as resources
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import jinja2
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -16,22 +19,30 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 
 from kitbuilder.errors import KitError, problems
 from kitbuilder.mkdocs import live
 from kitbuilder.mkdocs.messages import say_nav_in_french
+from kitbuilder.site import meta
 from kitbuilder.site import pages as site_pages
 from kitbuilder.site.data import SiteData, load_site_data
+from kitbuilder.sources import MANIFEST, read_licence
 from kitbuilder.typography import typeset
 
 log = get_plugin_logger(__name__)
+T = TypeVar("T")
 ICS = "agenda.ics"
+CARD = "assets/images/carte.png"  # link previews' image (scripts/make-card draws it)
+CARD_SIZE = (1200, 630)
 FRENCH_SEARCH = "assets/javascripts/lunr/min/lunr.fr.min.js"
 
 
 class SiteConfig(base.Config):
     data_dir = c.Type(str, default="docs/_data")
     """Folder of association.yml and agenda.yml, relative to mkdocs.yml."""
+    kit_dir = c.Type(str, default="kit")
+    """The kit's sources, whose manifest states the kit's licence (the legal notice says it)."""
 
 
 class SitePlugin(BasePlugin[SiteConfig]):
@@ -44,12 +55,29 @@ class SitePlugin(BasePlugin[SiteConfig]):
         say_nav_in_french(Path(config.config_file_path), Path(config.docs_dir))
         self.data = _or_stop(lambda: load_site_data(self.root / self.config.data_dir, self.root))
         self.values = site_pages.context(self.data, datetime.now())
+        kit_dir = self.root / self.config.kit_dir
+        self.values["kit_licence"] = _or_stop(
+            lambda: read_licence(kit_dir, self.root)) if (kit_dir / MANIFEST).is_file() else None
+        # The theme's footer (overrides/partials/copyright.html) shows the contacts.
+        config.extra["association"] = self.data.association
+        association = self.data.association
+        config.extra["card"] = {
+            "url": (config.site_url or "/").rstrip("/") + "/" + CARD,
+            "width": CARD_SIZE[0], "height": CARD_SIZE[1],
+            "alt": typeset(f"{association.name} : {association.motto.lower()}")}
         return config
+
+    def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig,
+               files: Files) -> jinja2.Environment:
+        env.filters["tel"] = site_pages.tel
+        return env
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
         host = urlsplit(config.site_url or "").hostname or "localhost"
         calendar = site_pages.agenda_ics(self.values["events"], host, config.site_name)
         files.append(File.generated(config, ICS, content=calendar))
+        card = resources("kitbuilder") / "resources" / "card.png"
+        files.append(File.generated(config, CARD, abs_src_path=str(card)))
         return files
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
@@ -59,10 +87,30 @@ class SitePlugin(BasePlugin[SiteConfig]):
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
                          files: Files) -> str | None:
+        description = page.meta.get("description")
+        if isinstance(description, str):  # typed by the editor in the page's front matter
+            page.meta["description"] = typeset(description.strip())
         if page.file.generated_by:  # the kit's pages hold no placeholders
             return markdown
         shown = Path(config.docs_dir).relative_to(self.root) / page.file.src_path
-        return _or_stop(lambda: site_pages.render(markdown, self.values, shown))
+        blocks = self.root / self.config.data_dir / site_pages.BLOCKS
+        return _or_stop(lambda: site_pages.render(markdown, self.values, shown, blocks))
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
+                        files: Files) -> str | None:
+        if not page.meta.get("description"):  # a page that gives none: its first lines
+            page.meta["description"] = meta.describe(html)
+        return html
+
+    def on_page_context(self, context: TemplateContext, *, page: Page, config: MkDocsConfig,
+                        nav: Navigation) -> TemplateContext | None:
+        # A page of a sub-section names it (« Le matin – 24 h en Ehpad – … »).
+        section = page.parent.title if page.parent and len(list(page.ancestors)) >= 2 else None
+        own = meta.plain(page.title or "") if not page.is_homepage else ""
+        page.meta["html_title"] = meta.title(own, section, config.site_name)
+        page.meta["og_title"] = meta.title(own, section, "").removesuffix(meta.TITLE_DASH) \
+            or config.site_name
+        return context
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
         return _name_search_dialog(output)
@@ -84,7 +132,8 @@ class SitePlugin(BasePlugin[SiteConfig]):
             if addition not in text:
                 french.write_text(text + addition, encoding="utf-8")
 
-    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder) -> None:
+    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig,
+                 builder: Callable[..., Any]) -> None:
         live.install(server)  # a mistake in a rebuild: a French page in the browser
         server.watch(str(self.root / self.config.data_dir))
 
@@ -96,14 +145,14 @@ def _name_search_dialog(html: str) -> str:
                         'aria-label="Rechercher dans le site">', 1)
 
 
-def _typeset_titles(item) -> None:
+def _typeset_titles(item: Any) -> None:
     if item.title:
         item.title = typeset(item.title)
     for child in getattr(item, "children", None) or ():
         _typeset_titles(child)
 
 
-def _or_stop(step):
+def _or_stop(step: Callable[[], T]) -> T:
     """Run a step; on a mistake in the sources, log each problem and stop the build."""
     try:
         return step()

@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import asdict
@@ -32,8 +33,8 @@ def fingerprint(options: dict[str, Any], kit_dir: Path, audio_dir: Path,
                 piper_voice: Path | None, piper: str) -> str:
     """A key that changes whenever a kit build could give another result."""
     h = hashlib.sha256(repr((_FORMAT, sorted(options.items()))).encode("utf-8"))
-    for path in _walk(kit_dir):
-        h.update(f"\0src {path.relative_to(kit_dir).as_posix()}\0".encode())
+    for path in [*_walk(kit_dir), *_linked(kit_dir)]:
+        h.update(f"\0src {os.path.relpath(path, kit_dir)}\0".encode())
         try:
             h.update(file_digest(path).encode())
         except OSError as exc:  # the kit build says so if it needs this file
@@ -46,6 +47,19 @@ def fingerprint(options: dict[str, Any], kit_dir: Path, audio_dir: Path,
     for tool in _tools(piper_voice, piper):
         h.update(f"\0tool {tool}".encode())
     return h.hexdigest()
+
+
+# kit.yml's one key naming a source outside kit/: the association's data (contacts).
+_LINKED = re.compile(r"^association:[ \t]*[\"']?([^\"'#\n]+?)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _linked(kit_dir: Path) -> list[Path]:
+    """Sources the manifest names outside the kit's folder (read as text: no YAML parser)."""
+    try:
+        found = _LINKED.search((kit_dir / "kit.yml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [kit_dir / found[1].strip()] if found else []
 
 
 def load(cache_dir: Path, key: str) -> KitInputs | None:

@@ -19,7 +19,7 @@ from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TIT2, TIT3, TLAN, TPE1, TRC
 
 from kitbuilder.cache import Cache, digest
 from kitbuilder.recordings import Recording
-from kitbuilder.render import master, sound, stored
+from kitbuilder.render import master, narration, sound, stored
 from kitbuilder.render.narration import RATE, Line, PartAudio, Section, voiced_by
 from kitbuilder.render.speech import Engine
 from kitbuilder.render.timing import Timing, duration, lay_out, transcript
@@ -52,6 +52,13 @@ def chapters(mp3_file: Path) -> tuple[float, ...]:
     """The start of each scene in an MP3 made by `mp3`, in seconds, read from its chapters."""
     frames = ID3(mp3_file).getall("CHAP")
     return tuple(f.start_time / 1000 for f in sorted(frames, key=lambda f: f.start_time))
+
+
+def length(mp3_file: Path) -> float:
+    """How long an MP3 plays, in seconds (for its page)."""
+    from mutagen.mp3 import MP3
+
+    return float(MP3(mp3_file).info.length)
 
 
 def _pieces(part: PartAudio, engine: Engine, store: Cache, progress: Progress,
@@ -144,7 +151,8 @@ def _tag(part: PartAudio, timing: Timing, out: Path) -> None:
     tags.add(TLAN(encoding=3, text=["fra"]))
     voices = [typeset(f"{'Ouverture' if n == 0 else f'Scène {n}'} : {voiced_by(part, s)}")
               for n, s in enumerate(part.sections)]
-    tags.add(COMM(encoding=3, lang="fra", desc="Narration", text=["\n".join(voices)]))
+    about = [narration.credit(part)] if narration.credit(part) else []
+    tags.add(COMM(encoding=3, lang="fra", desc="Narration", text=["\n".join(voices + about)]))
     ids = [f"scene{n}" for n in range(1, len(part.sections))]
     tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                   child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=[part.title])]))

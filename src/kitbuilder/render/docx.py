@@ -9,12 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from docx.document import Document
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Cm
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from kitbuilder.model import (
     SCENE_QUESTIONS,
     STEP_COLUMNS,
+    Aside,
     Block,
     Guide,
     Heading,
@@ -26,6 +29,7 @@ from kitbuilder.model import (
     SummaryTable,
     TableBlock,
 )
+from kitbuilder.model import Document as KitDocument
 from kitbuilder.render import docx_base as base
 from kitbuilder.render.docx_base import REFERENCE
 from kitbuilder.render.docx_sheet import sheet
@@ -33,11 +37,12 @@ from kitbuilder.typography import NBSP
 
 __all__ = ["REFERENCE", "VERSION", "guide", "sheet", "story", "summary_table"]
 
-VERSION = "5"  # bump when the output changes for the same model, to refresh the cache
+VERSION = "6"  # bump when the output changes for the same model, to refresh the cache
 QUESTIONS = "Questions pour le groupe"
 
 
-def guide(imprint: Imprint, item: Guide, out: Path) -> None:
+def guide(imprint: Imprint, item: Guide | KitDocument, out: Path) -> None:
+    """The guide, or any toolbox document written like it."""
     doc = base.document(imprint, item.title)
     base.title(doc, item.title, imprint.title)
     _blocks(doc, item.blocks)
@@ -110,6 +115,32 @@ def _blocks(doc: Document, blocks: tuple[Block, ...]) -> None:
                 for cell, spans in zip(row.cells, cells):
                     _spans(cell.paragraphs[0], spans, bold=index == 0)
                     base.tight(cell.paragraphs[0])
+        elif isinstance(block, Aside):
+            _aside(doc, block)
+
+
+def _aside(doc: Document, aside: Aside) -> None:
+    """A framed, tinted box: one cell holding the title, then paragraphs, lists and tables."""
+    cell = base.grid(doc, [""], 1).rows[0].cells[0]
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:fill"), "EAF1F3")
+    cell._tc.get_or_add_tcPr().append(shading)
+    cell.paragraphs[0].add_run(aside.title).bold = True
+    for block in aside.blocks:
+        if isinstance(block, Paragraph):
+            _spans(cell.add_paragraph(), block.spans)
+        elif isinstance(block, ListBlock):
+            for number, item in enumerate(block.items, 1):
+                # A box holds short lists: a written number rather than Word numbering.
+                _spans(cell.add_paragraph(f"{number}.\t" if block.ordered else "",
+                                          style=None if block.ordered else "List Bullet"), item)
+        elif isinstance(block, TableBlock):
+            grid = cell.add_table(len(block.rows) + 1, len(block.header))
+            grid.style = doc.styles["Table Grid"]
+            for index, (row, cells) in enumerate(zip(grid.rows, (block.header, *block.rows))):
+                for inner, spans in zip(row.cells, cells):
+                    _spans(inner.paragraphs[0], spans, bold=index == 0)
 
 
 def _list(doc: Document, block: ListBlock) -> list[DocxParagraph]:
@@ -130,6 +161,8 @@ def _spans(paragraph: DocxParagraph, spans: Inline, bold: bool = False) -> None:
         run.italic = span.em or None
         if span.code:
             run.font.name = "Courier New"
-        if span.href and span.href not in (span.text, f"mailto:{span.text}"):
-            # Printed documents cannot be clicked: show where the link goes.
+        if (span.href and ":" in span.href
+                and span.href not in (span.text, f"mailto:{span.text}")):
+            # Printed documents cannot be clicked: show where the link goes. A link to another
+            # page of the site (« ../rendez-vous.md ») means nothing on paper; its text says it.
             paragraph.add_run(f" ({span.href.removeprefix('mailto:')})")

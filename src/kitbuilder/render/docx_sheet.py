@@ -90,12 +90,30 @@ def _field(doc: Document, field: SheetField, height: float) -> None:
         base.borders(table, top=FRAME, left=FRAME, bottom=FRAME, right=FRAME)
         _rows(table, height, 0)
     elif isinstance(field, TableField):
-        table = base.grid(doc, list(field.columns), field.rows)
+        table = base.grid(doc, list(field.columns), len(field.items) + field.rows)
         _rows(table, height, 1)
+        if field.items:
+            _headed_rows(doc, table, field.items)
     elif isinstance(field, ChecklistField):
         for text in field.items:
             paragraph = doc.add_paragraph(f"{CHECKBOX}{text}", style="Case à cocher")
             paragraph.paragraph_format.keep_with_next = text != field.items[-1]
+
+
+def _headed_rows(doc: Document, table: Table, items: tuple[str, ...]) -> None:
+    """Rows that start with their item (a question to rate, a step): the first column takes
+    the room the item needs, the others share the rest."""
+    section = doc.sections[0]
+    usable = Emu(section.page_width - section.left_margin - section.right_margin)
+    columns = len(table.columns)
+    first = int(usable * (0.45 if columns > 2 else 0.5))
+    widths = [first] + [int((usable - first) / max(columns - 1, 1))] * (columns - 1)
+    table.autofit = False
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = Emu(width)
+    for row, item in zip(table.rows[1:], items):
+        base.cell_text(row.cells[0], item)
 
 
 def _rows(table: Table, height: float, skip: int) -> None:
@@ -131,7 +149,7 @@ def _least(field: SheetField) -> fit.Growing | None:
     if isinstance(field, BoxField):
         return fit.Growing(1, field.height * 10 * fit.MM)
     if isinstance(field, TableField):
-        return fit.Growing(field.rows, fit.MIN_ROW, fit.MAX_ROW)
+        return fit.Growing(len(field.items) + field.rows, fit.MIN_ROW, fit.MAX_ROW)
     return None
 
 

@@ -32,6 +32,7 @@ class Engine(ABC):
     version: str
     stores = False  # whether its scenes are kept in audio/synthese/ (a slow engine's are)
     fallback = ""  # why this engine speaks instead of the default one, for the log and pages
+    licence = ""  # what the credits say of the licence of what it says
 
     @property
     def label(self) -> str:

@@ -75,8 +75,10 @@ DEPARTMENTS: Choices = tuple(
     (code, f"{code} – {typeset(name)}")
     for code, name in (item.split(" ", 1) for item in _DEPARTMENT_NAMES.split("|")))
 
-INTRO = ("Cinq questions, dont deux facultatives, pour savoir qui utilise le kit ; "
+INTRO = ("Trois questions pour savoir qui utilise le kit, et deux facultatives ; "
          "aucune ne porte sur votre santé ni sur votre situation personnelle.")
+CONSENT_LABEL = ("Je souhaite recevoir un e-mail à cette adresse quand une nouvelle édition "
+                 "du kit paraît.")
 
 @dataclass(frozen=True)
 class FormSettings:
@@ -167,24 +169,32 @@ def _input(name: str, label: str, kind: str, autocomplete: str, maxlength: int,
                  f'maxlength="{maxlength}" autocomplete="{autocomplete}" spellcheck="false"{aria}>')
 
 
-def _consent(privacy_url: str, state: FormState) -> str:
+def _basis(privacy_url: str) -> str:
+    """What the answers are for and on what legal basis, above the fields."""
+    text = typeset(
+        "Mieux-être & Travail enregistre ces réponses sur son propre serveur, sans votre adresse "
+        "IP, pour savoir quels établissements utilisent le kit et pour l'améliorer : c'est "
+        "l'intérêt légitime de l'association, et vous recevez le kit dans tous les cas. Elles "
+        f"sont gardées {RETENTION_MONTHS}\u00a0mois, puis supprimées ; elles ne sont jamais "
+        "vendues ni transmises. Vous pouvez les consulter, les corriger, les faire effacer ou "
+        "vous opposer à cet usage :")
+    return (f'<p class="kit-form__privacy">{escape(text, quote=False)} voir notre '
+            f'<a href="{html_attr(privacy_url)}">politique de confidentialité</a>.</p>')
+
+
+def _consent(state: FormState) -> str:
+    """The one consent asked: to be told of new editions by e-mail. Optional, never ticked
+    in advance; the kit is given either way."""
     message, aria = _error(CONSENT, state.errors)
     checked = " checked" if state.values.get(CONSENT) == CONSENT_VALUE else ""
-    notice = typeset(
-        "Mieux-être & Travail enregistre ces réponses sur son propre serveur, sans votre adresse "
-        "IP, pour savoir quels organismes utilisent le kit et pour l'améliorer. Elles sont "
-        f"gardées {RETENTION_MONTHS}\u00a0mois, puis supprimées ; elles ne sont jamais vendues ni "
-        "transmises. Votre adresse électronique, si vous la donnez, sert seulement à vous "
-        "prévenir quand le kit est mis à jour. Vous pouvez consulter, corriger ou effacer vos "
-        "réponses, et retirer votre accord, à tout moment :")
-    policy = (f'{escape(notice, quote=False)} voir notre <a href="{html_attr(privacy_url)}">'
-              "politique de confidentialité</a>.")
-    label = html_text("J'accepte que mes réponses soient enregistrées pour cet usage.")
+    label = html_text(CONSENT_LABEL)
+    hint = html_text("Une fois par nouvelle édition, pas plus ; chaque message contient un "
+                     "lien pour vous désinscrire, qui efface votre adresse.")
     return _wrap(CONSENT, state.errors,
-                 f'<p class="kit-form__privacy">{policy}</p>{message}'
-                 f'<div class="kit-form__choice"><input type="checkbox" id="{_id(CONSENT)}" '
-                 f'name="{CONSENT}" value="{CONSENT_VALUE}" required{checked}{aria}>'
-                 f' <label for="{_id(CONSENT)}">{label}</label></div>')
+                 f'{message}<div class="kit-form__choice"><input type="checkbox" '
+                 f'id="{_id(CONSENT)}" name="{CONSENT}" value="{CONSENT_VALUE}"{checked}{aria}>'
+                 f' <label for="{_id(CONSENT)}">{label} <span class="kit-form__optional">'
+                 f'(facultatif)</span> <span class="kit-form__hint">{hint}</span></label></div>')
 
 
 def _summary(state: FormState) -> str:
@@ -213,19 +223,21 @@ def form(state: FormState, privacy_url: str) -> str:
         _summary(state),
         f'<input type="hidden" name="{CSRF}" value="{html_attr(state.csrf)}">',
         f'<p class="kit-form__intro">{html_text(INTRO)}</p>',
+        _basis(privacy_url),
         _radios(FUNCTION, "Votre fonction", FUNCTIONS, state),
         _radios(ESTABLISHMENT_TYPE, "Type d'établissement", ESTABLISHMENT_TYPES, state),
         _select(DEPARTMENT, "Département de l'établissement", DEPARTMENTS, state),
         _input(ESTABLISHMENT, "Nom de l'établissement", "text", "organization",
                ESTABLISHMENT_MAX, state),
         _input(EMAIL, "Adresse électronique", "email", "email", EMAIL_MAX, state,
-               hint="Par exemple : nom@exemple.fr"),
+               hint="Seulement pour être prévenu des nouvelles éditions, par exemple "
+                    ": nom@exemple.fr"),
+        _consent(state),
         # People never see this field (hidden, skipped by keyboard and screen readers);
         # a robot filling every input reveals itself by typing into it.
         (f'<div class="kit-form__hp" hidden aria-hidden="true"><label for="{_id(HONEYPOT)}">'
         f'Laissez ce champ vide</label><input type="text" id="{_id(HONEYPOT)}" '
         f'name="{HONEYPOT}" value="" tabindex="-1" autocomplete="off"></div>'),
-        _consent(privacy_url, state),
         ('<p><button type="submit" class="md-button md-button--primary">'
         "Recevoir le kit</button></p>"),
         "</form>",

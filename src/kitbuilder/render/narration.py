@@ -57,6 +57,7 @@ class PartAudio:
     sections: tuple[Section, ...]  # the opening, then the scenes
     encoder: str = ""  # the ffmpeg that encodes it: another one, another MP3
     fallback: str = ""  # why a fallback engine speaks instead of the default one
+    licence: str = ""  # the engine's licence, as the credits say it
 
     @property
     def scenes(self) -> tuple[Section, ...]:
@@ -82,7 +83,8 @@ def part_audio(kit: Kit, part: StoryPart, engine: Engine, recordings: Recordings
               for n, scene in enumerate(part.scenes, 1)]
     return PartAudio(part.slug, part.number, total, typeset(f"{story.title} : {part.title}"),
                      kit.title, kit.publisher, engine.label, f"{engine.name} {engine.version}",
-                     (opening, *scenes), _encoder(), engine.fallback)
+                     (opening, *scenes), _encoder(), engine.fallback,
+                     engine.licence)
 
 
 @functools.cache
@@ -128,10 +130,20 @@ def voiced_by(part: PartAudio, section: Section) -> str:
 
 
 def how_voiced(part: PartAudio) -> tuple[str, ...]:
-    """For each section, what a listener is told of its voice, in French: « voix de synthèse
-    (Kokoro-82M) » or « enregistrement »."""
-    return tuple("enregistrement" if section.recording
-                 else f"voix de synthèse ({part.engine})" for section in part.sections)
+    """For each section, what a listener is told of its voice, in French: « voix de
+    synthèse » or « enregistrement »."""
+    return tuple("enregistrement" if section.recording else "voix de synthèse"
+                 for section in part.sections)
+
+
+def credit(part: PartAudio) -> str:
+    """Who says the part, for its page and tags: the engine and its licence, and why a
+    fallback speaks if one does; empty when every scene is recorded."""
+    if all(section.recording for section in part.sections):
+        return ""
+    said = f"Narration : voix de synthèse {part.engine}" + (
+        f", {part.licence}" if part.licence else "")
+    return typeset(said + (f" ; {part.fallback}." if part.fallback else "."))
 
 
 def _texts(blocks: tuple[Block, ...]) -> list[tuple[str, str | None]]:

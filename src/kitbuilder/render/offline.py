@@ -22,9 +22,9 @@ START = "ouvrir-le-kit.html"  # in the zip's top folder: the way in
 # What LISEZMOI.txt says of START.
 START_DESCRIPTION = ("les pages du kit à lire dans un navigateur, sans connexion (dossier "
                      f"{FOLDER})")
-ASSETS = ("kit.css", "kit-audio.css", "kit-audio.js", "print.js")
-_HEAD_ASSETS = "".join(f'<link rel="stylesheet" href="{name}">' for name in ASSETS
-                       if name.endswith(".css"))
+ASSETS = ("kit.css", "kit-audio.css", "kit-audio.js", "print.js", "kit-identity.css")
+_HEAD_ASSETS = "".join(f'<link rel="stylesheet" href="{name}">' for name in
+                       (*ASSETS, pages.PHASES_CSS) if name.endswith(".css"))
 _BODY_ASSETS = "".join(f'<script src="{name}"></script>' for name in ASSETS
                        if name.endswith(".js"))
 _LINK = re.compile(r'(?P<attr>href|src)="(?P<url>[^"]*)"')
@@ -56,6 +56,7 @@ def site_names(kit: Kit) -> dict[str, str]:
     """Each site page (path under the kit's folder) and its file name in the offline folder."""
     names = {"index.md": "index.html", "guide.md": "guide.html", "tableau.md": "tableau.html"}
     names.update({layout.sheet_page(s): f"fiche-{s.slug}.html" for s in kit.sheets})
+    names.update({layout.document_page(d): f"outil-{d.slug}.html" for d in kit.documents})
     names.update({layout.part_page(p): f"recit-{p.number}-{p.slug}.html"
                   for p in kit.story.parts})
     return names
@@ -73,6 +74,8 @@ def offline_pages(kit: Kit, site_pages: dict[str, str]) -> tuple[tuple[str, str]
            for path in names]
     out += [(f"{FOLDER}/{name}", (resources("kitbuilder") / "resources" / name).read_text())
             for name in ASSETS]
+    if pages.PHASES_CSS in site_pages:
+        out.append((f"{FOLDER}/{pages.PHASES_CSS}", site_pages[pages.PHASES_CSS]))
     out.append((START, _start(kit)))
     return tuple(out)
 

@@ -7,43 +7,97 @@ import re
 
 from kitbuilder import layout
 from kitbuilder.model import (
+    INFO_ROWS,
     SCENE_QUESTIONS,
     STEP_COLUMNS,
+    Aside,
     Block,
     BoxField,
     ChecklistField,
+    Document,
     Heading,
     Inline,
     Kit,
     LinesField,
     ListBlock,
     Paragraph,
+    Phase,
     Sheet,
     SheetField,
     StoryPart,
     TableBlock,
     TableField,
 )
-from kitbuilder.render import downloads, form
+from kitbuilder.render import downloads, form, offers
+from kitbuilder.render.offers import Facts
 from kitbuilder.typography import NBSP, typeset
 
+TOOLBOX = "Les outils de l’animateur"  # the documents' group, on the kit's page and in the nav
+PHASES_CSS = layout.PHASES_CSS
 _SPECIAL = re.compile(r"([\\`*_\[\]#|])")
 _LINE_START = re.compile(r"^(\s*)([-+>]|\d+\.)(\s)")
 
 
-def pages(kit: Kit) -> dict[str, str]:
+def pages(kit: Kit, facts: Facts | None = None) -> dict[str, str]:
     """Every kit page, keyed by its path under the kit's folder in the site."""
     out = {
-        "index.md": index(kit),
-        "guide.md": guide(kit),
-        "tableau.md": summary_table(kit),
+        "index.md": index(kit, facts=facts),
+        "guide.md": guide(kit, facts),
+        "tableau.md": summary_table(kit, facts),
     }
-    out.update({layout.sheet_page(s): sheet(kit, s) for s in kit.sheets})
-    out.update({layout.part_page(p): part(kit, p) for p in kit.story.parts})
+    out.update({layout.sheet_page(s): sheet(kit, s, facts) for s in kit.sheets})
+    out.update({layout.document_page(d): document(kit, d, facts) for d in kit.documents})
+    out.update({layout.part_page(p): part(kit, p, facts=facts) for p in kit.story.parts})
+    if kit.phases:
+        out[PHASES_CSS] = phases_css(kit.phases)
     return out
 
 
-def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
+def phases_css(phases: tuple[Phase, ...]) -> str:
+    """A class per phase with its colour (a stylesheet: the site's CSP refuses inline styles)."""
+    rules = [f".kit-phase-{p.id} {{ --kit-phase: {p.colour}; }}" for p in phases]
+    return ("/* Made by the kit build from kit/kit.yml (phases): edit the colours there. */\n"
+            + "\n".join(rules) + "\n")
+
+
+def phase_chip(kit: Kit, key: str | None) -> str:
+    """The phase's label on its colour, as the table and the kit pages show it."""
+    phase = kit.phase(key)
+    if phase is None:
+        return ""
+    return (f'<span class="kit-chip kit-phase-{phase.id}">{html.escape(phase.label)}</span>')
+
+
+def banner(kit: Kit, item: Sheet) -> str:
+    """« Fiche 3 sur 6 · Animer »: where the sheet stands in the kit, on its phase's colour."""
+    number = kit.sheets.index(item) + 1
+    phase = kit.phase(item.phase)
+    text = f"Fiche {number} sur {len(kit.sheets)}" + (f" · {phase.label}" if phase else "")
+    css = f" kit-phase-{phase.id}" if phase else ""
+    return f'<p class="kit-banner{css}">{html.escape(text)}</p>'
+
+
+def info_box(kit: Kit, item: Sheet) -> str:
+    """When, with whom, how long, what to have at hand: the box under a sheet's title."""
+    if item.info is None:
+        return ""
+    rows = []
+    for name, label in INFO_ROWS:
+        value = getattr(item.info, name)
+        if isinstance(value, tuple):
+            if not value:
+                continue
+            value = "<ul>" + "".join(f"<li>{html.escape(v)}</li>" for v in value) + "</ul>"
+        else:
+            value = html.escape(value)
+        rows.append(f"<div><dt>{label}{NBSP}:</dt><dd>{value}</dd></div>")
+    phase = kit.phase(item.phase)
+    css = f" kit-phase-{phase.id}" if phase else ""
+    return f'<dl class="kit-info{css}">{"".join(rows)}</dl>'
+
+
+def index(kit: Kit, offer: form.FormSettings | None = None, facts: Facts | None = None
+          ) -> str:
     """The kit's home page: what it holds, and how to get its files.
 
     By default the files come after a short form handled by our request server (see
@@ -54,6 +108,7 @@ def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
     openly = offer.external_url is not None
     groups = contents(kit)
     lines = [f"# {esc(kit.title)}", "", f"*{esc(kit.subtitle)}*" if kit.subtitle else "", ""]
+    lines += blocks(kit.intro)
     if openly:
         lines += [f"**[Télécharger tout le kit (zip)]({layout.FILES}/{kit.bundle})**", "",
                   typeset("Vous utilisez le kit ? Dites-nous qui vous êtes en répondant à "
@@ -68,12 +123,16 @@ def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
         if heading:
             lines += [f"### {esc(heading)}", ""]
         for title, page, name in entries:
-            word = f"[Word]({layout.FILES}/{name})" if openly else ""
-            if page:
-                lines.append(f"- [{esc(title)}]({page})" + (f" — {word}" if word else ""))
-            elif word:
-                lines.append(f"- {esc(title)} — {word}")
+            files = offers.offer("", name, facts, linked=openly)
+            lines.append(f"- [{esc(title)}]({page}) — {files}" if page
+                         else f"- {esc(title)} — {files}")
         lines.append("")
+    complete = offers.describe(layout.KIT_PDF, facts)
+    lines += [f"Tout le kit en un seul document à imprimer, avec sa couverture, son sommaire "
+              f"et son glossaire : **[{complete}]({layout.FILES}/{layout.KIT_PDF})**."
+              if openly else
+              f"Tout le kit en un seul document à imprimer, avec sa couverture, son sommaire "
+              f"et son glossaire : « Le kit complet » ({complete}).", ""]
     if not openly:
         lines += ["## Télécharger le kit", "",
                   downloads.region(form.form(form.FormState(), offer.privacy_url), offer.privacy_url,
@@ -83,12 +142,15 @@ def index(kit: Kit, offer: form.FormSettings | None = None) -> str:
 
 def contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
     """The kit's documents in groups: (heading, [(title, page or None, Word file)])."""
+    tools: list[tuple[str, str | None, str]] = [
+        (d.title, layout.document_page(d), layout.document_docx(d)) for d in kit.documents]
     story = kit.story
     return [
         ("", [(kit.guide.title, "guide.md", layout.GUIDE_DOCX),
               (kit.table.title, "tableau.md", layout.TABLE_DOCX)]),
         ("Les fiches d’animation", [(s.title, layout.sheet_page(s), layout.sheet_docx(s))
                                     for s in kit.sheets]),
+        *([(TOOLBOX, tools)] if tools else []),
         (f"Le récit «{NBSP}{story.title}{NBSP}»",
          [(p.title, layout.part_page(p), layout.part_docx(p)) for p in story.parts]
          + [("Le récit complet", None, layout.STORY_DOCX)]),
@@ -97,48 +159,62 @@ def contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
 
 def _downloads(kit: Kit, groups: list[tuple[str, list[tuple[str, str | None, str]]]]
                ) -> list[downloads.FileGroup]:
-    """What the download page may list, by group: the Word files, and each story part's
-    recording and transcript (the server leaves out those a build did not make)."""
+    """What the download page may list, by group: « Le kit complet » first, each document's
+    PDF then its Word file, and each story part's recording and transcript (the server
+    leaves out those a build did not make)."""
     audio = {layout.part_docx(p): ((layout.part_mp3(p), f"{p.title}, lu à voix haute"),
                                    (layout.part_vtt(p), f"{p.title}, transcription minutée"))
              for p in kit.story.parts}
-    return [(heading, tuple(downloads.KitFile(name, title)
-                            for title, _, docx in entries
-                            for name, title in ((docx, title), *audio.get(docx, ()))))
-            for heading, entries in groups]
+    out: list[downloads.FileGroup] = []
+    for heading, entries in groups:
+        files = [] if out else [(layout.KIT_PDF, "Le kit complet, à imprimer (PDF)")]
+        for title, _, docx in entries:
+            files += [(layout.pdf(docx), f"{title}, à imprimer"), (docx, f"{title}, à modifier"),
+                      *audio.get(docx, ())]
+        out.append((heading, tuple(downloads.KitFile(name, typeset(title))
+                                   for name, title in files)))
+    return out
 
 
-def guide(kit: Kit) -> str:
-    head = [f"# {esc(kit.guide.title)}", "",
-            f"[Télécharger le guide (Word)]({layout.FILES}/{layout.GUIDE_DOCX})",
+def guide(kit: Kit, facts: Facts | None = None) -> str:
+    head = [f"# {esc(kit.guide.title)}", "", offers.offer("", layout.GUIDE_DOCX, facts),
             "{ .kit-download }", ""]
     return "\n".join(head + blocks(kit.guide.blocks)) + print_mark(kit)
 
 
-def summary_table(kit: Kit) -> str:
+def document(kit: Kit, item: Document, facts: Facts | None = None) -> str:
+    """A toolbox document, like the guide, one folder down."""
+    head = [f"# {esc(item.title)}", "", offers.offer("../", layout.document_docx(item), facts),
+            "{ .kit-download }", ""]
+    return "\n".join(head + blocks(item.blocks))
+
+
+def summary_table(kit: Kit, facts: Facts | None = None) -> str:
     table = kit.table
     lines = [f"# {esc(table.title)}", "",
-             f"[Télécharger le tableau (Word, A4 paysage)]({layout.FILES}/{layout.TABLE_DOCX})",
+             offers.offer("", layout.TABLE_DOCX, facts) + " (A4 paysage)",
              "{ .kit-download }", ""]
     if table.intro:
         lines += [esc(table.intro), ""]
     lines.append("| Étape | " + " | ".join(label for _, label in STEP_COLUMNS) + " |")
     lines.append("|" + " --- |" * (len(STEP_COLUMNS) + 1))
     for number, step in enumerate(table.steps, 1):
-        cells = [f"**{number}. {esc(step.title)}**",
+        chip = phase_chip(kit, step.phase)
+        cells = [f"**{number}. {esc(step.title)}**" + (f"<br>{chip}" if chip else ""),
                  *(esc(getattr(step, name)) for name, _ in STEP_COLUMNS)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n" + print_mark(kit, "kit-landscape")
 
 
-def sheet(kit: Kit, item: Sheet) -> str:
+def sheet(kit: Kit, item: Sheet, facts: Facts | None = None) -> str:
     up = "../"
-    lines = [f"# {esc(item.title)}", "",
-             (f"[Télécharger la fiche (Word)]({up}{layout.FILES}/{layout.sheet_docx(item)})"
-             "{ .kit-download }"), "",
+    lines = [f"# {esc(item.title)}", "", banner(kit, item), "",
+             offers.offer(up, layout.sheet_docx(item), facts) + "{ .kit-download }", "",
              ('<button type="button" class="md-button kit-print" data-kit-print hidden>'
              "Imprimer la fiche</button>"), "",
              f"*{esc(item.purpose)}*", ""]
+    if item.info is not None:
+        lines += [info_box(kit, item), ""]
     if item.instructions:
         lines += ["## Consignes pour l’animation", ""]
         lines += [f"{n}. {esc(text)}" for n, text in enumerate(item.instructions, 1)] + [""]
@@ -148,16 +224,26 @@ def sheet(kit: Kit, item: Sheet) -> str:
                                                             else []))
 
 
-def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None) -> str:
+def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None,
+         voicing: tuple[str, ...] = (), credit: str = "", facts: Facts | None = None,
+         duration: float | None = None) -> str:
     """A story part, each scene with an anchor. With `chapters` (when each scene starts in the
-    part's MP3, in seconds): a player, and the scenes as chapters that seek it."""
+    part's MP3, in seconds): a player, and the scenes as chapters that seek it, each saying how
+    it was voiced (`voicing`, opening first), and the narration's `credit`."""
     up = "../"
     lines = [f"# {esc(item.title)}", "",
-             (f"*{esc(kit.story.title)}, partie {item.number} sur {len(kit.story.parts)}.* "
-             f"[Cette partie (Word)]({up}{layout.FILES}/{layout.part_docx(item)}) · "
-             f"[Le récit complet (Word)]({up}{layout.FILES}/{layout.STORY_DOCX})"), ""]
+             f"*{esc(kit.story.title)}, partie {item.number} sur {len(kit.story.parts)}.*", "",
+             f"Cette partie — {offers.offer(up, layout.part_docx(item), facts)}",
+             "{ .kit-download }", "",
+             f"Le récit complet — {offers.offer(up, layout.STORY_DOCX, facts)}",
+             "{ .kit-download }", ""]
     if chapters is not None:
-        lines += _player(item, chapters, f"{up}{layout.FILES}/")
+        lines += _player(item, chapters, f"{up}{layout.FILES}/", voicing[1:])
+        lines += [f"*{esc(credit)}*", ""] if credit else []
+        if duration is not None:
+            minutes, seconds = divmod(round(duration), 60)
+            lines += [f"Durée de l’écoute{NBSP}: {minutes}{NBSP}min{NBSP}{seconds:02d}{NBSP}s.",
+                      ""]
     lines += blocks(item.intro)
     for number, scene in enumerate(item.scenes, 1):
         lines += [f'<div class="kit-scene" id="{layout.scene_anchor(number)}"></div>', "",
@@ -178,14 +264,17 @@ def print_mark(kit: Kit, *classes: str) -> str:
     return f'\n\n<div class="{names}" data-kit-name="{name}" hidden></div>\n'
 
 
-def _player(item: StoryPart, chapters: tuple[float, ...], files: str) -> list[str]:
+def _player(item: StoryPart, chapters: tuple[float, ...], files: str,
+            voicing: tuple[str, ...] = ()) -> list[str]:
     """The native player (the MkDocs plugin resolves its `src` like a link), the file and its
     transcript, and the chapters: kit-audio.js makes them seek the player and highlights the
     scene being heard; without it they lead to the scene's text."""
     mp3 = files + layout.part_mp3(item)
     entries = "".join(
         f'<li><a href="#{layout.scene_anchor(n)}" data-kit-start="{start:.3f}">'
-        f'{html.escape(scene.title)}</a> <span class="kit-time">{_clock(start)}</span></li>'
+        f'{html.escape(scene.title)}</a> <span class="kit-time">{_clock(start)}</span>'
+        + (f' <span class="kit-voiced">· {html.escape(voicing[n - 1])}</span>'
+           if n <= len(voicing) else "") + "</li>"
         for n, (scene, start) in enumerate(zip(item.scenes, chapters), 1))
     return [(f'<div class="kit-player"><audio class="kit-audio" controls preload="metadata" '
             f'src="{mp3}"></audio></div>'), "",
@@ -241,6 +330,9 @@ def blocks(items: tuple[Block, ...]) -> list[str]:
             lines.append("| " + " | ".join(inline(c) for c in block.header) + " |")
             lines.append("|" + " --- |" * len(block.header))
             lines += ["| " + " | ".join(inline(c) for c in row) + " |" for row in block.rows]
+        elif isinstance(block, Aside):
+            inner = [f"**{esc(block.title)}**", "", *blocks(block.blocks)]
+            lines += [f"> {line}".rstrip() for line in inner[:-1]]
         lines.append("")
     return lines
 
@@ -254,8 +346,11 @@ def _field(field: SheetField) -> str:
     if isinstance(field, TableField):
         head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in field.columns)
         row = "<tr>" + "<td></td>" * len(field.columns) + "</tr>"
+        headed = "".join(f'<tr><th scope="row">{html.escape(item)}</th>'
+                         + "<td></td>" * (len(field.columns) - 1) + "</tr>"
+                         for item in field.items)
         return (f'<table class="kit-fill"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{row * field.rows}</tbody></table>")
+                f"<tbody>{headed}{row * field.rows}</tbody></table>")
     if isinstance(field, ChecklistField):
         items = "".join(f"<li>☐{NBSP}{html.escape(item)}</li>" for item in field.items)
         return f'<ul class="kit-checklist">{items}</ul>'

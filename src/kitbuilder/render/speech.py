@@ -78,6 +78,7 @@ class Espeak(Engine):
     """espeak-ng with its French voice; named speakers get a variant and a pitch of their own."""
 
     name = "espeak-ng"
+    licence = "espeak-ng (GPL-3.0), sans restriction sur le son produit"
     _VARIANTS = ("f3", "m3", "f2", "m2", "f4", "m4", "f1", "m6", "f5", "m7")
     _PITCHES = (42, 50, 58)
     _SPEED = "155"  # words per minute: a little slower than the default 175, for a group
@@ -118,6 +119,7 @@ class Piper(Engine):
     single-speaker voice says the dialogue with the narrator's voice."""
 
     name = "piper"
+    licence = "voix Piper choisie par l'utilisateur, sous sa propre licence"
 
     def __init__(self, command: str, model: Path) -> None:
         config = Path(f"{model}.json")

@@ -60,8 +60,8 @@ def find(audio_dir: Path, slug: str, key: str) -> StoredScene | None:
 
 
 def write(audio_dir: Path, slug: str, number: int, key: str, label: str,
-          pieces: list[np.ndarray]) -> Path:
-    """Keep a scene's pieces (16-bit samples at RATE) as one Opus file; returns its path."""
+          pieces: list[np.ndarray]) -> StoredScene:
+    """Keep a scene's pieces (16-bit samples at RATE) as one Opus file."""
     folder = Path(audio_dir) / FOLDER / slug
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / f"{number}-{key[:12]}.opus"
@@ -85,7 +85,7 @@ def write(audio_dir: Path, slug: str, number: int, key: str, label: str,
     tagged[_ENGINE] = [label]
     tagged.save()
     partial.replace(out)
-    return out
+    return StoredScene(out, tuple(len(p) for p in pieces))
 
 
 def read(scene: StoredScene) -> list[np.ndarray]:

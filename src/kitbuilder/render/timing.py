@@ -70,9 +70,10 @@ def cues(part: PartAudio, timing: Timing) -> list[Cue]:
     """One cue per title or paragraph, timed by its piece; in a recorded scene, by its share
     of the scene's text, as nothing says where each paragraph starts in the clip."""
     out = []
-    for number, (section, spans) in enumerate(zip(part.sections, timing.spans)):
+    for number, (section, pieces) in enumerate(zip(part.sections, timing.spans)):
+        spans: tuple[tuple[float, float], ...] = pieces
         if section.recording:
-            (start, end), = spans
+            (start, end), = pieces
             weights = list(itertools.accumulate((len(line.text) for line in section.lines),
                                                 initial=0))
             bounds = [start + (end - start) * weight / weights[-1] for weight in weights]

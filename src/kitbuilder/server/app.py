@@ -195,9 +195,11 @@ class RequestServer:
         text = page.read_text(encoding="utf-8")
         if status in ERRORS and status != 404:
             for role, words in zip(("title", "text"), ERRORS[status]):
+                def put(match: re.Match[str], words: str = words) -> str:
+                    return match[1] + words + match[2]
+
                 text = re.sub(rf'(<[a-z0-9]+ data-kit-error="{role}">).*?(</[a-z0-9]+>)',
-                              lambda m, words=words: m[1] + words + m[2], text, count=1,
-                              flags=re.DOTALL)
+                              put, text, count=1, flags=re.DOTALL)
         return text
 
     async def form_redirect(self, request: Request) -> Response:

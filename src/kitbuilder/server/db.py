@@ -47,6 +47,18 @@ requests = Table(
     Column("department", String(3), nullable=False),
     Column("establishment", String(150)),
     Column("email", String(254)),
+    # When the box « tell me of new editions » was ticked: an address is kept only with it.
+    Column("consent_at", DateTime()),
+)
+
+# Which edition each request's address was told of (`kitbuilder requests notify`), so that
+# no edition is sent twice. No address here: unsubscribing or the purge leaves nothing behind.
+notices = Table(
+    "kit_notices",
+    metadata,
+    Column("request_id", Integer, primary_key=True),
+    Column("edition", String(100), primary_key=True),
+    Column("sent_at", DateTime(), nullable=False),
 )
 
 # The form tokens that stored a request, each with that request, for as long as a form token
@@ -70,6 +82,7 @@ class Answers:
     department: str
     establishment: str | None
     email: str | None
+    consent: bool = False  # to be told of new editions at `email`
 
 
 def connect(url: str) -> Engine:
@@ -165,8 +178,12 @@ def _insert(connection: Connection, answers: Answers, now: datetime) -> int:
     result = connection.execute(insert(requests).values(
         created_at=now, function=answers.function,
         establishment_type=answers.establishment_type, department=answers.department,
-        establishment=answers.establishment, email=answers.email))
-    return int(result.inserted_primary_key[0])
+        establishment=answers.establishment,
+        email=answers.email,  # the form keeps one only with the box ticked (forms.validate)
+        consent_at=now if answers.consent and answers.email else None))
+    key = result.inserted_primary_key
+    assert key is not None  # an INSERT of one row always has one
+    return int(key[0])
 
 
 def count(engine: Engine) -> int:
@@ -187,5 +204,7 @@ def purge(engine: Engine, before: datetime) -> int:
     return how many requests were deleted."""
     with engine.begin() as connection:
         connection.execute(delete(form_tokens).where(form_tokens.c.used_at < before))
+        old = select(requests.c.id).where(requests.c.created_at < before)
+        connection.execute(delete(notices).where(notices.c.request_id.in_(old)))
         return int(connection.execute(
             delete(requests).where(requests.c.created_at < before)).rowcount)

@@ -20,9 +20,13 @@ MESSAGES = {
                      "caractères.",
     f.EMAIL: "Saisissez une adresse électronique complète, par exemple nom@exemple.fr, "
              "ou laissez ce champ vide.",
-    f.CONSENT: "Cochez cette case pour recevoir le kit : sans votre accord, nous "
-               "n'enregistrons rien.",
+    # The box is optional; an address is kept only with it ticked, and the reverse.
+    f.CONSENT: "Vous avez donné une adresse : cochez cette case pour être prévenu des "
+               "nouvelles éditions, ou effacez l'adresse.",
 }
+NO_EMAIL = ("Pour être prévenu des nouvelles éditions, saisissez votre adresse électronique, "
+            "ou décochez la case.")
+NO_EMAIL = typeset(NO_EMAIL)
 INVISIBLE = "Ce champ contenait des caractères invisibles, que nous avons retirés : vérifiez-le."
 MESSAGES = {name: typeset(text) for name, text in MESSAGES.items()}
 INVISIBLE = typeset(INVISIBLE)
@@ -87,11 +91,15 @@ def validate(form: Mapping[str, Sequence[str]]) -> Result:
         elif len(text) > limit or (text and pattern and not pattern.match(text)):
             errors[name] = MESSAGES[name]
         texts[name] = text or None
-    if raw[f.CONSENT] == f.CONSENT_VALUE:
+    consent = raw[f.CONSENT] == f.CONSENT_VALUE  # anything else: the box left empty
+    if consent:
         values[f.CONSENT] = f.CONSENT_VALUE
-    else:
-        errors[f.CONSENT] = MESSAGES[f.CONSENT]
+    if f.EMAIL not in errors:
+        if texts[f.EMAIL] and not consent:
+            errors[f.CONSENT] = MESSAGES[f.CONSENT]
+        elif consent and not texts[f.EMAIL]:
+            errors[f.EMAIL] = NO_EMAIL
     if errors:
         return Result(None, values, errors)
     return Result(Answers(values[f.FUNCTION], values[f.ESTABLISHMENT_TYPE], values[f.DEPARTMENT],
-                          texts[f.ESTABLISHMENT], texts[f.EMAIL]), values)
+                          texts[f.ESTABLISHMENT], texts[f.EMAIL], consent), values)

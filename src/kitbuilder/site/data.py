@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from kitbuilder.errors import KitError, Problem
 from kitbuilder.model import Text
 from kitbuilder.typography import typeset_all
-from kitbuilder.yamlsource import read_yaml, validate
+from kitbuilder.yamlsource import Loc, read_yaml, validate
+
+T = TypeVar("T")
 
 _STRICT = {"extra": "forbid"}
 
@@ -23,6 +25,46 @@ class Contact:
     hours: Text
     address: Text
     access: str = ""
+    reply: Text = "à préciser"  # how soon the coordination calls or writes back
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the path offered, with what it costs (« à préciser » until known)."""
+
+    __pydantic_config__ = _STRICT
+    name: Text
+    when: Text
+    cost: Text = "à préciser"
+
+
+@dataclass(frozen=True)
+class Interview:
+    """How an interview goes: its length, where, whether by phone or video."""
+
+    __pydantic_config__ = _STRICT
+    duration: Text = "à préciser"
+    place: Text = "à préciser"
+    remote: Text = "à préciser"
+
+
+@dataclass(frozen=True)
+class Host:
+    """The web host, as the legal notice must name it."""
+
+    __pydantic_config__ = _STRICT
+    name: Text
+    address: Text
+    phone: Text
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long the privacy policy says things are kept."""
+
+    __pydantic_config__ = _STRICT
+    logs: Text = "à préciser"
+    messages: Text = "à préciser"
 
 
 @dataclass(frozen=True)
@@ -46,7 +88,10 @@ class Association:
     motto: Text
     contact: Contact
     publisher: Text  # « directeur de la publication », for the legal notice
-    host: Text  # the web host, for the legal notice
+    host: Host  # the web host, for the legal notice
+    steps: tuple[Step, ...] = ()
+    interview: Interview = Interview()
+    retention: Retention = Retention()
     team: tuple[Member, ...] = ()
     partners: tuple[Partner, ...] = ()
 
@@ -82,20 +127,24 @@ def load_site_data(folder: Path, root: Path) -> SiteData:
     """Read `association.yml` and `agenda.yml` from folder; raise KitError with every problem
     found, naming files relative to root."""
     problems: list[Problem] = []
-    loaded = []
-    for name, cls in (("association.yml", Association), ("agenda.yml", Agenda)):
+
+    def load(name: str, cls: type[T]) -> tuple[T, dict[Loc, int], Path] | None:
         path = folder / name
         shown = path.resolve().relative_to(root.resolve())
         try:
             if not path.is_file():
                 raise KitError([Problem(shown, None, "fichier de données introuvable")])
             data, lines = read_yaml(path, shown)
-            loaded.append((validate(cls, data, lines, shown), lines, shown))
+            return validate(cls, data, lines, shown), lines, shown
         except KitError as exc:
             problems.extend(exc.problems)
-    if problems:
+            return None
+
+    found_association = load("association.yml", Association)
+    found_agenda = load("agenda.yml", Agenda)
+    if found_association is None or found_agenda is None:
         raise KitError(problems)
-    (association, _, _), (agenda, lines, shown) = loaded
+    association, agenda, (_, lines, shown) = found_association[0], found_agenda[0], found_agenda
     problems = [Problem(shown, lines.get(("events", i, "end")),
                         f"« {event.title} » : la fin ({event.end:%Y-%m-%d %H:%M}) est avant "
                         f"le début ({event.start:%Y-%m-%d %H:%M})")

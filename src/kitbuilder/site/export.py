@@ -90,7 +90,8 @@ def export(config_file: Path, out: Path, *, now: datetime | None = None,
         files += [(path, Path(stored)) for path, stored in added.files] + inputs.assets()
         if nav:
             nav = expand(nav, f"{base}/", added.nav)
-        config["extra_css"] = [*config.get("extra_css", []), *inputs.STYLESHEETS]
+        config["extra_css"] = [*config.get("extra_css", []), *inputs.STYLESHEETS,
+                               *inputs.kit_stylesheets(added, base)]
         config["extra_javascript"] = [*config.get("extra_javascript", []), *inputs.SCRIPTS]
         extensions = config.setdefault("markdown_extensions", [])
         if "attr_list" not in [next(iter(e)) if isinstance(e, dict) else e for e in extensions]:

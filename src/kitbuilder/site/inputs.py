@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the MkDocs plugin imports this module on every build, the b
 
 # The kit's own stylesheets and scripts, by their path in the site.
 STYLESHEETS = ("assets/kitbuilder/kit.css", "assets/kitbuilder/form.css",
-               "assets/kitbuilder/kit-audio.css")
+               "assets/kitbuilder/kit-audio.css", "assets/kitbuilder/kit-identity.css")
 SCRIPTS = ("assets/kitbuilder/print.js", "assets/kitbuilder/kit-audio.js")
 ICS = "agenda.ics"
 
@@ -48,14 +48,21 @@ class KitInputs:
 
 def kit_inputs(result: BuildResult, base: str, offer: FormSettings) -> KitInputs:
     """The kit's part of the site, published under the folder `base` (« kit »)."""
+    from kitbuilder.build import facts
     from kitbuilder.render.pages import index
 
-    pages = {**result.pages, "index.md": index(result.kit, offer)}
+    pages = {**result.pages, "index.md": index(result.kit, offer, facts(result.files))}
     return KitInputs({f"{base}/{path}": markdown for path, markdown in pages.items()},
                      kit_nav(result.kit, base),
                      [(f"{base}/{layout.FILES}/{output.name}", str(output.path))
                       for output in result.files],
                      list(result.narration))
+
+
+def kit_stylesheets(added: KitInputs, base: str) -> list[str]:
+    """The stylesheets the kit build makes (the phases' colours), by their path in the site."""
+    phases = f"{base}/{layout.PHASES_CSS}"
+    return [phases] if phases in added.pages else []
 
 
 def kit_offer(base: str, privacy_url: str, form_url: str | None) -> FormSettings:

@@ -21,6 +21,8 @@ def kit_nav(kit: Kit, base: str) -> list[Any]:
         {kit.guide.title: f"{base}/guide.md"},
         {kit.table.title: f"{base}/tableau.md"},
         {"Fiches d’animation": [{s.title: f"{base}/{layout.sheet_page(s)}"} for s in kit.sheets]},
+        *([{"Outils de l’animateur": [{d.title: f"{base}/{layout.document_page(d)}"}
+                                      for d in kit.documents]}] if kit.documents else []),
         {kit.story.title: [{p.title: f"{base}/{layout.part_page(p)}"} for p in kit.story.parts]},
     ]
 

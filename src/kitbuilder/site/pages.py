@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ import jinja2
 
 from kitbuilder.errors import KitError, Problem
 from kitbuilder.site.data import Event, SiteData
-from kitbuilder.typography import NBSP
+from kitbuilder.typography import NBSP, typeset
 
 _DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -33,9 +34,38 @@ def time_fr(moment: datetime) -> str:
     return f"{moment.hour}{NBSP}h" + (f"{NBSP}{moment.minute:02d}" if moment.minute else "")
 
 
-_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
-                          keep_trailing_newline=True)
-_ENV.filters.update(date_fr=date_fr, time_fr=time_fr)
+BLOCKS = "blocs"  # folder of the data folder holding blocks pages include (« urgence.html »)
+
+
+def _environment(blocks: Path | None) -> jinja2.Environment:
+    """Jinja for the pages: strict, unescaped (Markdown), blocks of the data folder includable."""
+    loader = jinja2.FileSystemLoader(str(blocks)) if blocks else None
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
+                             keep_trailing_newline=True, loader=loader)
+    env.filters.update(date_fr=date_fr, time_fr=time_fr, typeset=typeset_html, tel=tel)
+    return env
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def typeset_html(markup: str) -> str:
+    """French typography on the text of an HTML block, its tags and attributes untouched:
+    « <strong>Vraiment ?</strong> » gets its narrow space although « < » follows the « ? »."""
+    pieces = _TAG.split(markup)
+    out, after_tag = [], False
+    for n, piece in enumerate(pieces):
+        if n % 2:  # a tag
+            out.append(piece)
+            after_tag = True
+        elif piece:
+            out.append(typeset("x" + piece)[1:] if after_tag else typeset(piece))
+    return "".join(out)
+
+
+def tel(phone: str) -> str:
+    """A phone number as a tel: link's target: « 01 00 00 00 00 » gives « 0100000000 »."""
+    return "".join(c for c in phone if c.isdigit() or c == "+")
 
 
 def context(data: SiteData, now: datetime) -> dict[str, Any]:
@@ -43,12 +73,17 @@ def context(data: SiteData, now: datetime) -> dict[str, Any]:
     return {"association": data.association, "events": data.agenda.upcoming(now)}
 
 
-def render(markdown: str, values: dict[str, Any], shown: Path) -> str:
-    """Fill a page's placeholders; a mistake is a KitError naming the page and the line."""
+def render(markdown: str, values: dict[str, Any], shown: Path,
+           blocks: Path | None = None) -> str:
+    """Fill a page's placeholders, `{% include %}` taking blocks from `blocks`; a mistake is
+    a KitError naming the page (or the block) and the line."""
     try:
-        return _ENV.from_string(markdown).render(values)
+        return _environment(blocks).from_string(markdown).render(values)
     except jinja2.TemplateSyntaxError as exc:
         raise KitError([Problem(shown, exc.lineno, f"gabarit invalide : {exc.message}")]) from None
+    except jinja2.TemplateNotFound as exc:
+        raise KitError([Problem(shown, None, f"bloc introuvable : « {exc.name} » (attendu dans "
+                                f"{BLOCKS}/ du dossier de données)")]) from None
     except (jinja2.UndefinedError, TypeError, ValueError) as exc:
         lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__)
                  if f.filename == _TEMPLATE]
@@ -76,4 +111,5 @@ def agenda_ics(events: tuple[Event, ...], host: str, name: str) -> bytes:
         if event.description:
             item.add("description", event.description)
         calendar.add_component(item)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical

@@ -1,0 +1,117 @@
+"""The PDF edition: each document, and « Le kit complet », printed by WeasyPrint.
+
+Tagged PDF/UA-1 (structure tree, /Lang fr, title), every font embedded (Atkinson
+Hyperlegible, shipped in resources/fonts), bookmarks from the headings, running headers and
+« page n sur N » footers, a contents page whose numbers WeasyPrint finds (target-counter).
+The look is resources/pdf.css; the markup, render.pdf_html and render.pdf_book.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+from importlib.resources import files as resources
+from pathlib import Path
+
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+
+from kitbuilder.cache import digest, file_digest
+from kitbuilder.model import Document, Guide, Imprint, Kit, Phase, Sheet, StoryPart, SummaryTable
+from kitbuilder.render import pdf_book, pdf_html
+
+VERSION = "1"  # change it when the PDFs change for the same sources
+RESOURCES = Path(str(resources("kitbuilder") / "resources"))
+STYLESHEET = RESOURCES / "pdf.css"
+LOGO = RESOURCES / "logo.svg"
+FONTS = RESOURCES / "fonts"
+# WeasyPrint says which CSS it skips; the build log is no place for it.
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+
+def salt() -> str:
+    """What every PDF depends on besides its sources: stylesheet, logo, fonts, WeasyPrint."""
+    files = [STYLESHEET, LOGO, *sorted(FONTS.glob("*.woff2"))]
+    return digest(weasyprint.__version__, *(file_digest(f) for f in files))
+
+
+def _document(imprint: Imprint, title: str, body: str, kind: str, footer: str = ""
+              ) -> tuple[str, str]:
+    """A whole HTML document for WeasyPrint (French, titled, the association as author), and
+    the running texts of its page margins as CSS."""
+    foot = footer or f"{imprint.title} · {imprint.publisher}"
+    html = (f'<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
+            f"<title>{escape(title)}</title>"
+            f'<meta name="author" content="{escape(imprint.publisher)}">'
+            f'<meta name="description" content="{escape(imprint.title)}">'
+            f'</head><body class="{kind}">\n{body}\n</body></html>')
+    margins = (f"@page {{ @top-left {{ content: {_css_string(imprint.title)}; }}"
+               f" @bottom-left {{ content: {_css_string(foot)}; }} }}")
+    return html, margins
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _write(document: tuple[str, str], out: Path) -> None:
+    html, margins = document
+    # The stylesheet's @font-face rules need the same font configuration as the document.
+    fonts = FontConfiguration()
+    styles = [weasyprint.CSS(filename=str(STYLESHEET), font_config=fonts),
+              weasyprint.CSS(string=margins, font_config=fonts)]
+    weasyprint.HTML(string=html, base_url=str(RESOURCES) + "/").write_pdf(
+        out, stylesheets=styles, font_config=fonts, pdf_variant="pdf/ua-1")
+
+
+# --- One job per output (build._jobs) -------------------------------------------------------
+
+
+def guide(imprint: Imprint, data: Guide | Document, out: Path) -> None:
+    """The guide, or a toolbox document."""
+    _write(_document(imprint, data.title, pdf_html.guide(data, 1), "single"), out)
+
+
+def summary_table(imprint: Imprint, data: SummaryTable, phases: tuple[Phase, ...],
+                  out: Path) -> None:
+    """A4 landscape, large type: to pin on a wall."""
+    _write(_document(imprint, data.title, pdf_html.table(data, phases, 1), "single landscape"),
+           out)
+
+
+def sheet(imprint: Imprint, item: Sheet, number: int, total: int, phases: tuple[Phase, ...],
+          out: Path) -> None:
+    """One sheet, one A4 page."""
+    footer = f"Fiche {number} sur {total} · {imprint.title} · {imprint.publisher}"
+    _write(_document(imprint, f"Fiche : {item.title}",
+                     pdf_html.sheet(item, number, total, phases, 1), "single sheet-only", footer),
+           out)
+
+
+def story(imprint: Imprint, title: str, parts: tuple[StoryPart, ...], total: int,
+          out: Path) -> None:
+    """A story part, or the complete story (its title runs straight into part 1)."""
+    name = f"{title} : {parts[0].title}" if len(parts) == 1 else f"{title} : le récit complet"
+    _write(_document(imprint, name, pdf_html.story(title, parts, total, 1), "single"), out)
+
+
+def complete(kit: Kit, out: Path) -> None:
+    """« Le kit complet »: cover, in brief, contents, guide, table, sheets, story, last page."""
+    total = len(kit.sheets)
+    body = [pdf_book.cover(kit, LOGO.name), pdf_book.brief(kit), pdf_book.contents(kit),
+            pdf_html.guide(kit.guide, 1), pdf_html.table(kit.table, kit.phases, 1),
+            pdf_book.sheets_index(kit)]
+    body += [pdf_html.sheet(s, n, total, kit.phases, 2) for n, s in enumerate(kit.sheets, 1)]
+    body.append(pdf_book.toolbox(kit))
+    body += [pdf_html.story(f"Le récit «\u00a0{kit.story.title}\u00a0»", kit.story.parts,
+                            len(kit.story.parts), 1),
+             pdf_book.back(kit)]
+    _write(_document(kit.imprint, f"{kit.title} : le kit complet", "\n".join(body), "book"),
+           out)
+
+
+def page_count(path: Path) -> int:
+    """How many pages a built PDF has (the download links say it)."""
+    from pypdf import PdfReader
+
+    return len(PdfReader(path).pages)
