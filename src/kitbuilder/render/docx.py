@@ -19,6 +19,7 @@ from kitbuilder.model import (
     STEP_COLUMNS,
     Aside,
     Block,
+    Edition,
     Guide,
     Heading,
     Imprint,
@@ -31,11 +32,13 @@ from kitbuilder.model import (
 )
 from kitbuilder.model import Document as KitDocument
 from kitbuilder.render import docx_base as base
+from kitbuilder.render import docx_matter as matter
 from kitbuilder.render.docx_base import REFERENCE
 from kitbuilder.render.docx_sheet import sheet
 from kitbuilder.typography import NBSP
 
-__all__ = ["REFERENCE", "VERSION", "guide", "sheet", "story", "summary_table"]
+__all__ = ["REFERENCE", "VERSION", "guide", "guide_book", "sheet", "story", "story_book",
+           "summary_table"]
 
 VERSION = "6"  # bump when the output changes for the same model, to refresh the cache
 QUESTIONS = "Questions pour le groupe"
@@ -46,6 +49,15 @@ def guide(imprint: Imprint, item: Guide | KitDocument, out: Path) -> None:
     doc = base.document(imprint, item.title)
     base.title(doc, item.title, imprint.title)
     _blocks(doc, item.blocks)
+    base.save(doc, out)
+
+
+def guide_book(imprint: Imprint, item: Guide, edition: Edition, out: Path) -> None:
+    """The getting-started guide: a cover, the guide, the credits page."""
+    doc = base.document(imprint, item.title)
+    matter.cover(doc, imprint, item.title, edition)
+    _blocks(doc, item.blocks)
+    matter.credits_page(doc, edition)
     base.save(doc, out)
 
 
@@ -76,9 +88,24 @@ def story(imprint: Imprint, story_title: str, parts: tuple[StoryPart, ...], out:
     title = story_title if len(parts) > 1 else f"{story_title} — {parts[0].title}"
     doc = base.document(imprint, title)
     base.title(doc, story_title, imprint.title)
-    for part in parts:
+    _parts(doc, parts, first_break=len(parts) > 1)
+    base.save(doc, out)
+
+
+def story_book(imprint: Imprint, story_title: str, parts: tuple[StoryPart, ...],
+               edition: Edition, out: Path) -> None:
+    """The complete story: a cover (rather than a first page holding only the title), then
+    each part on a page of its own."""
+    doc = base.document(imprint, story_title)
+    matter.cover(doc, imprint, f"{story_title}, le récit complet", edition)
+    _parts(doc, parts, first_break=False)
+    base.save(doc, out)
+
+
+def _parts(doc: Document, parts: tuple[StoryPart, ...], first_break: bool) -> None:
+    for index, part in enumerate(parts):
         heading = doc.add_heading(part.title, level=1)
-        heading.paragraph_format.page_break_before = len(parts) > 1
+        heading.paragraph_format.page_break_before = first_break or index > 0
         _blocks(doc, part.intro)
         for scene in part.scenes:
             doc.add_heading(scene.title, level=2)
@@ -91,7 +118,6 @@ def story(imprint: Imprint, story_title: str, parts: tuple[StoryPart, ...], out:
         questions = _list(doc, ListBlock(part.questions, ordered=True))
         for paragraph in questions[:-1]:
             paragraph.paragraph_format.keep_with_next = True
-    base.save(doc, out)
 
 
 # --- building blocks --------------------------------------------------------------------------

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterable
 from importlib.resources import files
 from pathlib import Path
 
 import docx
 from docx.document import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
-from docx.shared import Pt
+from docx.shared import Emu, Pt
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
@@ -147,6 +149,9 @@ def keep_row_whole(row: _Row) -> None:
 _ROW_ORDER = ("w:cnfStyle", "w:divId", "w:gridBefore", "w:gridAfter", "w:wBefore", "w:wAfter",
               "w:cantSplit", "w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc",
               "w:hidden")
+_CELL_ORDER = ("w:cnfStyle", "w:tcW", "w:gridSpan", "w:hMerge", "w:vMerge", "w:tcBorders",
+               "w:shd", "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign",
+               "w:hideMark")
 _TABLE_ORDER = ("w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual",
                 "w:tblStyleRowBandSize", "w:tblStyleColBandSize", "w:tblW", "w:jc",
                 "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd", "w:tblLayout",
@@ -174,6 +179,46 @@ def cell_text(cell: _Cell, text: str, bold: bool = False, size: float = 10) -> N
     run.bold = bold or None
     run.font.size = Pt(size)
     tight(paragraph)
+
+
+def widths(table: Table, columns: list[int]) -> None:
+    """Column widths (EMU) as Word and LibreOffice both read them: the table's grid (which
+    LibreOffice follows) and each cell's width (which Word follows)."""
+    table.autofit = False
+    for grid_column, width in zip(table._tbl.tblGrid.gridCol_lst, columns):
+        grid_column.w = Emu(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, columns):
+            cell.width = Emu(width)
+
+
+def shade(cell: _Cell, colour: str) -> None:
+    """Fill a table cell with a colour (« #1f4e5f »)."""
+    props = cell._tc.get_or_add_tcPr()
+    fill = _insert(props, "w:shd", _CELL_ORDER)
+    for attr, value in (("w:val", "clear"), ("w:color", "auto"),
+                        ("w:fill", colour.removeprefix("#").upper())):
+        fill.set(qn(attr), value)
+
+
+def shade_row(rows: Iterable[_Row], colour: str) -> None:
+    """Fill every cell of some table rows with a colour."""
+    for row in rows:
+        for cell in row.cells:
+            shade(cell, colour)
+
+
+def tiny(paragraph: Paragraph) -> None:
+    """An empty paragraph one point high: its mark set in 1 pt type, at exactly 1 pt."""
+    tight(paragraph)
+    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    paragraph.paragraph_format.line_spacing = Pt(1)
+    mark = OxmlElement("w:rPr")
+    for tag in ("w:sz", "w:szCs"):
+        size = OxmlElement(tag)
+        size.set(qn("w:val"), "2")
+        mark.append(size)
+    paragraph._p.get_or_add_pPr().append(mark)
 
 
 def tight(paragraph: Paragraph) -> None:
