@@ -2,6 +2,14 @@
 a clean cache, and what a rebuild with nothing changed costs, measured in the same run.
 
     .venv/bin/python benchmarks/audio.py
+    nice -n 10 .venv/bin/python benchmarks/audio.py --memory [espeak]  # peak memory
+
+`--memory` measures the peak memory (maximum resident set, /usr/bin/time -v) of clean builds,
+each in a process of its own with an empty cache: the whole site as ./scripts/build makes it
+(mkdocs build, the stored narration of audio/synthese in use, as in a fresh clone), the kit
+alone likewise, the kit voiced by espeak-ng (no stored narration), the kit with its story ten
+times over (30 parts, espeak-ng), and one part ten times as long as ours (espeak-ng). The
+mastering holds one scene at a time (render.master): the peak follows the longest scene.
 
 The Word files and pages are built first without audio (wait_for_audio=False), so that the
 clean timing is the audio's alone: synthesis, assembly, mastering, encoding, tags, transcript.
@@ -24,6 +32,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
+    if "--memory" in sys.argv[1:]:
+        from memory import memory  # benchmarks/memory.py, beside this file
+
+        rest = [a for a in sys.argv[1:] if a != "--memory"]
+        return memory(ROOT, rest[0] if rest else "")
     messages: list[str] = []
     with tempfile.TemporaryDirectory(prefix="kitbuilder-audio-bench-") as folder:
         cache = Path(folder) / "cache"

@@ -1,10 +1,14 @@
-"""Load test of the request server: N valid kit requests posted concurrently, on loopback.
+"""Load test of the request server against a bare floor, on loopback, in one run.
 
 Starts `kitbuilder serve` on 127.0.0.1 (a free port, a fresh SQLite file in a temporary
-folder, the rate limit lifted), fetches N forms, then posts the N requests with C of them in
-flight at a time, following each answer to its download page. Prints, per concurrency level:
-requests per second, p50/p99 latency of a submission (POST + the download page it leads to),
-the 2xx answers and the rows stored, which must be equal.
+folder, the rate limit lifted), fetches N kit pages (each with its form token), then posts the
+N requests with C of them in flight at a time, following each answer to its download page.
+Then does the same against benchmarks/bare_server.py: a bare Starlette app under the same
+uvicorn settings serving the same page from memory and inserting each post into SQLite.
+Prints, per server and concurrency level: kit pages per second and their p99, submissions
+(POST + the download page it leads to) per second and their p50/p99, the 2xx answers and the
+rows stored, which must be equal; then each of our rates as a share of the floor's.
+Targets (issue 16): kit page >= 0.6 of the floor, post >= 0.5, p99 < 100 ms at 50 clients.
 
     .venv/bin/python benchmarks/load_server.py                       # 300 requests at 1, 10, 50
     .venv/bin/python benchmarks/load_server.py -n 1000 -c 20 --site site
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import statistics
@@ -37,27 +42,71 @@ MAX_REQUESTS, MAX_CONCURRENCY = 5000, 200
 DEPARTMENTS = [code for code, _ in f.DEPARTMENTS]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of every thread of a process so far (ns resolution, from /proc)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass  # a thread that ended meanwhile
+    return total / 1e9
+
+
+def _percentile(latencies: list[float], share: float) -> float:
+    ms = sorted(x * 1000 for x in latencies)
+    return ms[min(len(ms) - 1, int(len(ms) * share))] if ms else float("nan")
+
+
 @dataclass
 class Level:
+    server: str
     concurrency: int
     requests: int
+    page_seconds: float
+    page_latencies: list[float]
     seconds: float
     latencies: list[float]
     ok: int
     stored: int
+    page_cpu: float = 0.0  # the server's CPU seconds for the kit pages, and for the posts
+    post_cpu: float = 0.0
+
+    @property
+    def page_cpu_ms(self) -> float:
+        return 1000 * self.page_cpu / self.requests
+
+    @property
+    def post_cpu_ms(self) -> float:
+        return 1000 * self.post_cpu / self.requests
+
+    @property
+    def page_rate(self) -> float:
+        return self.requests / self.page_seconds if self.page_seconds else float("nan")
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else float("nan")
+
+    @property
+    def p99(self) -> float:
+        return _percentile(self.latencies, 0.99)
 
     def row(self) -> str:
-        ms = sorted(x * 1000 for x in self.latencies)
-        p50 = statistics.median(ms) if ms else float("nan")
-        p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))] if ms else float("nan")
-        rate = self.requests / self.seconds if self.seconds else float("nan")
+        p50 = statistics.median(x * 1000 for x in self.latencies) if self.latencies else 0.0
         check = "yes" if self.ok == self.stored == self.requests else "NO"
-        return (f"{self.concurrency:>11}  {self.requests:>8}  {self.seconds:>7.2f}  {rate:>7.1f}  "
-                f"{p50:>7.1f}  {p99:>7.1f}  {self.ok:>5}  {self.stored:>6}  {check:>5}")
+        return (f"{self.server:>6}  {self.concurrency:>4}  {self.requests:>8}  "
+                f"{self.page_rate:>7.1f}  {_percentile(self.page_latencies, 0.99):>7.1f}  "
+                f"{self.rate:>7.1f}  {p50:>7.1f}  {self.p99:>7.1f}  {self.ok:>5}  "
+                f"{self.stored:>6}  {check:>5}  {self.page_cpu_ms:>7.3f}  {self.post_cpu_ms:>7.3f}")
 
 
-HEADER = ("concurrency  requests  seconds    req/s   p50 ms   p99 ms    2xx    rows  equal\n"
-          "-----------  --------  -------  -------  -------  -------  -----  ------  -----")
+HEADER = ("server  conc  requests   page/s  page p99   post/s  post p50  post p99    2xx    rows"
+          "  equal  page cpu  post cpu\n"
+          "                                    ms                   ms        ms"
+          "                       ms/req    ms/req\n"
+          "------  ----  --------  -------  --------  -------  --------  --------  -----  ------"
+          "  -----  --------  --------")
 
 
 def answers(i: int) -> dict[str, str]:
@@ -106,7 +155,8 @@ class Connection:
             self.writer.close()
 
 
-async def run_level(url: str, engine, total: int, concurrency: int) -> Level:
+async def run_level(server: str, url: str, engine, total: int, concurrency: int,
+                    pid: int) -> Level:
     host, port = url.removeprefix("http://").split(":")
     connections = [Connection(host, int(port)) for _ in range(concurrency)]
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -114,13 +164,21 @@ async def run_level(url: str, engine, total: int, concurrency: int) -> Level:
     for i in range(total):
         queue.put_nowait(i)
 
+    page_latencies: list[float] = []
+
     async def fetch(connection: Connection) -> None:
         while not queue.empty():
             i = queue.get_nowait()
+            started = time.perf_counter()
             _, _, page = await connection.request("GET", "/kit/")
-            tokens[i] = re.search(rf'name="{f.CSRF}" value="([^"]+)"'.encode(), page)[1].decode()
+            page_latencies.append(time.perf_counter() - started)
+            tokens[i] = re.search(rf'name="{f.CSRF}" value="([^"]*)"'.encode(), page)[1].decode()
 
+    cpu = cpu_seconds(pid)
+    started = time.perf_counter()
     await asyncio.gather(*(fetch(c) for c in connections))
+    page_seconds = time.perf_counter() - started
+    page_cpu, cpu = cpu_seconds(pid) - cpu, cpu_seconds(pid)
     before = db.count(engine)
     latencies: list[float] = []
     ok = 0
@@ -145,28 +203,84 @@ async def run_level(url: str, engine, total: int, concurrency: int) -> Level:
     seconds = time.perf_counter() - started
     for connection in connections:
         connection.close()
-    return Level(concurrency, total, seconds, latencies, ok, db.count(engine) - before)
+    post_cpu = cpu_seconds(pid) - cpu
+    return Level(server, concurrency, total, page_seconds, page_latencies, seconds, latencies, ok,
+                 db.count(engine) - before, page_cpu, post_cpu)
 
 
-def start_server(site: Path, data: Path) -> tuple[subprocess.Popen, str]:
-    log = (data / "server.log").open("w")
+def start_server(command: list[str], data: Path, name: str) -> tuple[subprocess.Popen, str]:
+    log_file = data / f"{name}.log"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{data / 'requests.sqlite3'}",
            "SECRET_KEY": "load-test-" + os.urandom(16).hex()}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kitbuilder.cli", "serve", "--site", str(site), "--host", HOST,
-         "--port", "0", "--rate-limit", "1000000/1"],
-        cwd=data, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with log_file.open("w") as log:
+        process = subprocess.Popen(command, cwd=data, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        found = re.search(rf"Uvicorn running on (http://{re.escape(HOST)}:\d+)",
-                          (data / "server.log").read_text())
+        found = re.search(rf"le serveur répond sur (http://{re.escape(HOST)}:\d+)",
+                          log_file.read_text())
         if found:
             return process, found[1]
         if process.poll() is not None:
             break
         time.sleep(0.05)
     process.kill()
-    sys.exit("the server did not start:\n" + (data / "server.log").read_text())
+    sys.exit(f"the {name} server did not start:\n" + log_file.read_text())
+
+
+def servers(site: Path) -> dict[str, list[str]]:
+    """How to start ours and the floor, each on a free loopback port."""
+    return {
+        "ours": [sys.executable, "-m", "kitbuilder.cli", "serve", "--site", str(site),
+                 "--host", HOST, "--port", "0", "--rate-limit", "1000000/1"],
+        "bare": [sys.executable, str(ROOT / "benchmarks" / "bare_server.py"),
+                 "--page", str(site / "kit" / "index.html"), "--database", "requests.sqlite3"],
+    }
+
+
+async def measure(total: int, levels: list[int], site: Path) -> dict[str, list[Level]]:
+    """Both servers started at once; at each level ours, then the floor, in the same minute,
+    so that a machine shared with other work loads both alike."""
+    results: dict[str, list[Level]] = {name: [] for name in servers(site)}
+    with contextlib.ExitStack() as stack:
+        running = {}
+        for name, command in servers(site).items():
+            data = Path(stack.enter_context(
+                tempfile.TemporaryDirectory(prefix=f"kitbuilder-load-{name}-")))
+            process, url = start_server(command, data, name)
+            stack.callback(process.wait, 15)
+            stack.callback(process.terminate)
+            engine = db.connect(f"sqlite:///{data / 'requests.sqlite3'}")
+            stack.callback(engine.dispose)
+            running[name] = (process, url, engine)
+        for concurrency in levels:
+            for name, (process, url, engine) in running.items():
+                level = await run_level(name, url, engine, total, concurrency, process.pid)
+                results[name].append(level)
+                print(level.row(), flush=True)
+    return results
+
+
+def verdict(ours: list[Level], bare: list[Level]) -> bool:
+    """Each of our rates as a share of the floor's, and whether the targets are met.
+
+    Shares are taken from the CPU each server spent per request (what a request costs, which
+    another job on the machine does not change), and from the rates too (what a client saw)."""
+    print("\nshare of the floor: requests per CPU second (and per wall second); targets: "
+          "kit page >= 0.60, post >= 0.50; post p99 < 100 ms at 50 clients")
+    met = True
+    for mine, floor in zip(ours, bare, strict=True):
+        page = floor.page_cpu_ms / mine.page_cpu_ms if mine.page_cpu_ms else float("nan")
+        post = floor.post_cpu_ms / mine.post_cpu_ms if mine.post_cpu_ms else float("nan")
+        ok = page >= 0.6 and post >= 0.5 and mine.ok == mine.stored == mine.requests
+        if mine.concurrency >= 50:
+            ok = ok and mine.p99 < 100
+        met = met and ok
+        print(f"  {mine.concurrency:>3} clients: kit page {page:.2f} "
+              f"({mine.page_rate / floor.page_rate:.2f}), post {post:.2f} "
+              f"({mine.rate / floor.rate:.2f}), post p99 {mine.p99:.0f} ms  "
+              f"{'met' if ok else 'NOT MET'}")
+    return met
 
 
 def main() -> int:
@@ -176,33 +290,22 @@ def main() -> int:
     parser.add_argument("-c", "--concurrency", default="1,10,50",
                         help=f"levels, comma-separated (each at most {MAX_CONCURRENCY})")
     parser.add_argument("--site", type=Path, default=ROOT / "site", help="built site")
-    parser.add_argument("--timeout", type=float, default=180, help="seconds for the whole run")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds for the whole run")
     args = parser.parse_args()
     total = max(1, min(args.requests, MAX_REQUESTS))
     levels = [max(1, min(int(c), MAX_CONCURRENCY)) for c in args.concurrency.split(",")]
     if not (args.site / "kit" / "index.html").is_file():
         sys.exit(f"{args.site}: no built site; run ./scripts/build first")
-    with tempfile.TemporaryDirectory(prefix="kitbuilder-load-") as tmp:
-        data = Path(tmp)
-        process, url = start_server(args.site.resolve(), data)
-        engine = db.connect(f"sqlite:///{data / 'requests.sqlite3'}")
-        try:
-            print(f"server: {url}, SQLite in a temporary folder; {total} requests per level\n")
-            print(HEADER)
+    print(f"loopback, SQLite in temporary folders; {total} requests per level\n")
+    print(HEADER)
 
-            async def everything() -> None:
-                for concurrency in levels:
-                    print((await run_level(url, engine, total, concurrency)).row(), flush=True)
-
-            asyncio.run(asyncio.wait_for(everything(), args.timeout))
-        except TimeoutError:
-            print(f"stopped: the run took longer than {args.timeout:.0f} s", file=sys.stderr)
-            return 1
-        finally:
-            engine.dispose()
-            process.terminate()
-            process.wait(15)
-    return 0
+    try:
+        results = asyncio.run(asyncio.wait_for(measure(total, levels, args.site.resolve()),
+                                               args.timeout))
+    except TimeoutError:
+        print(f"stopped: the run took longer than {args.timeout:.0f} s", file=sys.stderr)
+        return 1
+    return 0 if verdict(results["ours"], results["bare"]) else 1
 
 
 if __name__ == "__main__":

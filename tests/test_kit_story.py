@@ -68,12 +68,15 @@ def test_scene_questions_show_on_the_page_and_in_word_but_are_never_said(tmp_pat
     assert [plain(q) for q in night.scenes[0].questions] == ["Qui décide, la nuit\u202f?",
                                                             "Et chez nous\u202f?"]
     page = pages.part(kit, night)
-    assert "### Pour en parler\n\n- Qui décide, la nuit\u202f?\n- Et chez nous\u202f?" in page
+    assert ("**Pour en parler**\n{ .kit-scene-questions }\n\n- Qui décide, la nuit\u202f?\n"
+            "- Et chez nous\u202f?") in page
     out = tmp_path / "nuit.docx"
     render_docx.story(kit.imprint, kit.story.title, (night,), out)
     document = docx.Document(str(out))
-    assert "Pour en parler" in [p.text for p in document.paragraphs
-                                if p.style.name == "Heading 3"]
+    label = next(p for p in document.paragraphs if p.text == "Pour en parler")
+    assert label.runs[0].bold and label.paragraph_format.keep_with_next
+    assert [p.text for p in document.paragraphs][-4:-2] == ["Qui décide, la nuit\u202f?",
+                                                          "Et chez nous\u202f?"]
     plan = narration.part_audio(kit, night, find_engine(SpeechConfig()), {})
     said = " ".join(line.text for section in plan.sections for line in section.lines)
     assert "Qui décide" not in said and "Pour en parler" not in said

@@ -9,6 +9,7 @@ from pathlib import Path
 import docx
 import pytest
 import yaml
+from pypdf import PdfReader
 
 from conftest import ROOT
 from fixture_kit import FILES, MANIFEST, write_kit
@@ -16,7 +17,7 @@ from kitbuilder import layout
 from kitbuilder.build import _jobs, build_kit
 from kitbuilder.errors import KitError
 from kitbuilder.model import Kit
-from kitbuilder.render import pages
+from kitbuilder.render import pages, pdf
 from kitbuilder.site.nav import kit_nav
 from kitbuilder.sources import load_kit
 
@@ -176,3 +177,20 @@ def test_a_misplaced_or_untitled_box_is_named_with_its_line(tmp_path: Path, name
     (problem,) = caught.value.problems
     assert (str(problem.file), problem.line) == (f"kit/{name}", line)
     assert words.replace("’", "'") in problem.message.replace("’", "'")
+
+
+def test_every_tool_has_its_pdf_with_its_boxes_and_headed_rows(tmp_path: Path) -> None:
+    """The PDF edition prints the guide's boxes and the rows a sheet's table starts with."""
+    kit = load_kit(ROOT / "kit")
+    guide = tmp_path / "guide.pdf"
+    pdf.guide(kit.imprint, kit.guide, guide)
+    text = " ".join(page.extract_text() for page in PdfReader(str(guide)).pages)
+    assert "Cadre de référence" in text and "Orienter une personne en difficulté" in text
+    assert "3114" in text
+    for number, sheet in enumerate(kit.sheets, 1):  # each on the pages it says it takes
+        out = tmp_path / f"{sheet.slug}.pdf"
+        pdf.sheet(kit.imprint, sheet, number, len(kit.sheets), kit.phases, out)
+        reader = PdfReader(str(out))
+        assert len(reader.pages) == sheet.pages, sheet.slug
+        if sheet.slug == "evaluation-des-participants":
+            assert "Le temps passé en valait la peine." in reader.pages[0].extract_text()

@@ -443,6 +443,7 @@ def test_the_command_line_fails_with_the_file_and_keeps_the_output(warm: Warm, t
     out = tmp_path / "out"
     (out / "fichiers").mkdir(parents=True)
     (out / "fichiers" / "kit-test.zip").write_bytes(b"the previous build")
+    (out / ".kitbuilder-output").write_text("a previous build's mark")  # so, replaceable
     args = ["build", "--out", str(out), "--cache", str(warm.cache)] if command == "build" \
         else ["check"]
     run = subprocess.run([sys.executable, "-m", "kitbuilder.cli", "--kit", str(kit), *args],
@@ -450,7 +451,8 @@ def test_the_command_line_fails_with_the_file_and_keeps_the_output(warm: Warm, t
     assert run.returncode == 1, run.stdout + run.stderr
     assert "Traceback" not in run.stderr
     assert named in run.stderr and "rien n’a été construit" in run.stderr, run.stderr
-    assert _snapshot(out) == {"fichiers": None, "fichiers/kit-test.zip": b"the previous build"}
+    assert _snapshot(out) == {"fichiers": None, "fichiers/kit-test.zip": b"the previous build",
+                              ".kitbuilder-output": b"a previous build's mark"}
 
 
 # --- Through MkDocs --------------------------------------------------------------------------

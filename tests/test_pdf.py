@@ -12,7 +12,9 @@ from pypdf import PdfReader
 from fixture_kit import write_kit
 from kitbuilder import layout
 from kitbuilder.build import BuildResult, build_kit
+from kitbuilder.render import pdf
 from kitbuilder.render.pdf_book import sections
+from kitbuilder.sources import load_kit
 
 A4 = (595.3, 841.9)  # points
 
@@ -144,6 +146,27 @@ def test_the_pages_offer_the_pdf_first_with_size_and_pages(built: BuildResult) -
                      r"\(\.\./fichiers/fiche-regles\.pdf\) · \*\*Modifier\u00a0:\*\* "
                      r"\[Word, \d+\u00a0ko\]\(\.\./fichiers/fiche-regles\.docx\)", sheet), sheet
     assert built.pages["guide.md"].index("PDF") < built.pages["guide.md"].index("Word")
+    # Each story part says how long it plays (beside how each scene is voiced).
+    assert re.search(r"Durée de l’écoute\u00a0: \d+\u00a0min\u00a0\d\d\u00a0s\.",
+                     built.pages["recit/matin.md"]), built.pages["recit/matin.md"][:600]
     index = built.pages["index.md"]
-    assert "« Le kit complet » (PDF, " in index
+    assert "«\u00a0Le kit complet\u00a0» (PDF, " in index  # typeset, like every line
     assert '"kit-complet.pdf"' in index  # the download list after the form
+
+
+def test_each_shipped_sheet_prints_on_the_pages_its_source_gives(tmp_path: Path) -> None:
+    """The real sheets, not only the fixture's: a field too many spills onto a second page."""
+    kit = load_kit(Path(__file__).resolve().parent.parent / "kit")
+    for number, sheet in enumerate(kit.sheets, 1):
+        out = tmp_path / f"{sheet.slug}.pdf"
+        pdf.sheet(kit.imprint, sheet, number, len(kit.sheets), kit.phases, out)
+        assert pdf.page_count(out) == sheet.pages, sheet.slug
+
+
+def test_in_the_whole_kit_each_sheet_takes_its_pages(built: BuildResult) -> None:
+    reader = PdfReader(_pdfs(built)[layout.KIT_PDF])
+    pages = [_text(p) for p in reader.pages]
+    starts = [next(i for i, t in enumerate(pages) if t.startswith(f"Fiche {n} sur "))
+              for n in range(1, len(built.kit.sheets) + 1)]
+    for sheet, start, following in zip(built.kit.sheets, starts, starts[1:]):
+        assert following - start == sheet.pages, sheet.slug

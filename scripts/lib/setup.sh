@@ -70,6 +70,23 @@ apt_install() {
         "$package" >/dev/null
 }
 
+# ensure_nginx: Debian's nginx binary unpacked under .cache/nginx (not installed: no service
+# starts, nothing listens), for tests/test_deploy.py, which runs the example configuration
+# on loopback ports. Exports KITBUILDER_TEST_NGINX.
+ensure_nginx() {
+    local dir="$ROOT/.cache/nginx"
+    if [ ! -x "$dir/usr/sbin/nginx" ]; then
+        mkdir -p "$dir/debs"
+        if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq >/dev/null 2>&1 || true; APT_UPDATED=1; fi
+        (cd "$dir/debs" && apt-get download -qq nginx nginx-common >/dev/null 2>&1) || {
+            echo "setup: nginx could not be downloaded; tests/test_deploy.py will say so" >&2
+            return 0
+        }
+        for deb in "$dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dir"; done
+    fi
+    export KITBUILDER_TEST_NGINX="$dir/usr/sbin/nginx"
+}
+
 # start_postgres: a throwaway PostgreSQL server for this run only (no TCP port: a socket in a
 # temporary folder), stopped and deleted when the script exits; exports
 # KITBUILDER_TEST_DATABASE_URL for the tests that run against it. Installs Debian's server

@@ -19,6 +19,7 @@ from kitbuilder import arguments, layout
 from kitbuilder.arguments import Parser
 from kitbuilder.cache import ABANDONED
 from kitbuilder.errors import KitError, problems
+from kitbuilder.output_folder import check_out, mark
 from kitbuilder.render.speech import SpeechConfig
 from kitbuilder.server import commands as server_commands
 from kitbuilder.sources import load_kit
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             from kitbuilder.site.export import export
 
             written: list[Exported] = []
+            check_out(args.out, {"les réglages du site": args.config.parent})
             publish(args.out, lambda staging: written.append(
                 export(args.config, staging, progress=_progress)))
             print(written[0].summary)
@@ -90,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             # Only a build loads the renderers (numpy, scipy, python-docx: a second or more).
             from kitbuilder.build import build_kit
 
+            # Before minutes of work: is --out a folder this command may replace whole?
+            check_out(args.out, {"le kit": args.kit, "le cache": args.cache})
             result = build_kit(args.kit, args.cache, audio_dir=args.audio,
                                speech=SpeechConfig(args.piper_voice, args.piper),
                                progress=_progress)
@@ -124,12 +128,17 @@ def write_kit(result: BuildResult, folder: Path) -> None:
 
 
 def publish(out: Path, fill: Callable[[Path], None]) -> None:
-    """Have `fill` write into a fresh folder, then swap it in place of `out` at once."""
-    out = out.resolve()
+    """Have `fill` write into a fresh folder, then swap it in place of `out` at once.
+
+    `out` must be new, empty or an earlier output of this command (see output_folder):
+    KitError otherwise, with nothing written.
+    """
+    out = check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
         fill(staging)
+        mark(staging)
         # Another build may publish to the same folder at the same moment: each moves what
         # it finds aside into a folder of its own, and tries again if the other one's folder
         # took the place in between. The last to finish wins; neither fails.
@@ -137,6 +146,7 @@ def publish(out: Path, fill: Callable[[Path], None]) -> None:
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
             try:
                 with contextlib.suppress(FileNotFoundError):
+                    check_out(out)  # again, just before: it may have changed meanwhile
                     out.rename(old / out.name)
                 staging.rename(out)
                 break

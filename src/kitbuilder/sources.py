@@ -27,7 +27,7 @@ from kitbuilder.model import (
 )
 from kitbuilder.typography import typeset_all
 from kitbuilder.voices import read_voices
-from kitbuilder.yamlsource import Loc, forbidden_character, validate
+from kitbuilder.yamlsource import Loc, forbidden_character, leaves_kit, read_source, validate
 from kitbuilder.yamlsource import read_yaml as _parse_yaml
 
 MANIFEST = "kit.yml"
@@ -55,6 +55,9 @@ def load_kit(kit_dir: Path) -> Kit:
             return path
 
     manifest_path = kit_dir / MANIFEST
+    if leaves_kit(kit_dir, MANIFEST):
+        raise KitError([Problem(shown(manifest_path), None, "le manifeste est un lien vers un "
+                                "fichier hors du dossier du kit : copiez-le dans le kit")])
     if not manifest_path.is_file():
         raise KitError([Problem(shown(manifest_path), None,
                                 "manifeste du kit introuvable (il liste les documents du kit)")])
@@ -69,6 +72,13 @@ def load_kit(kit_dir: Path) -> Kit:
     def source(loc: tuple, rel: str, reader: Callable[[Path, Path], T]) -> T | None:
         """Read one file named by the manifest, collecting problems instead of stopping."""
         path = kit_dir / rel
+        outside = leaves_kit(kit_dir, rel)
+        if outside:
+            problems.append(Problem(shown(manifest_path), lines.get(loc),
+                                    f"« {rel} » : {outside} ; rangez le fichier dans le "
+                                    "dossier du kit et donnez son chemin depuis ce dossier "
+                                    "(par exemple fiches/regles.yml)"))
+            return None
         try:
             found = path.is_file()
         except OSError:  # a name the system refuses, e.g. too long
@@ -126,7 +136,8 @@ def load_kit(kit_dir: Path) -> Kit:
 def _unlisted(kit_dir: Path, manifest: Manifest, shown: Callable[[Path], Path]) -> list[Problem]:
     """A sheet or story file left out of the manifest would silently miss from the kit."""
     listed = {(kit_dir / rel).resolve()
-              for rel in (*manifest.sheets, *manifest.documents, *manifest.story.parts)}
+              for rel in (*manifest.sheets, *manifest.documents, *manifest.story.parts)
+              if not leaves_kit(kit_dir, rel)}  # those outside are reported already
     folders = {path.parent for path in listed}
     found = {path.resolve() for folder in folders for pattern in ("*.yml", "*.md")
              for path in folder.glob(pattern)} - {(kit_dir / MANIFEST).resolve()}
@@ -238,9 +249,9 @@ def _read_lexicon(path: Path, shown: Path) -> tuple[tuple[str, str], ...]:
 def _read_markdown(path: Path, shown: Path) -> list[mdb.Located]:
     try:
         # utf-8-sig: a byte-order mark, which some Windows editors write, is no part of the title.
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise KitError([Problem(shown, None, f"le fichier n'est pas en UTF-8 ({exc.reason})")])
+        text = read_source(path, shown, encoding="utf-8-sig")
+    except OSError as exc:
+        raise KitError([Problem(shown, None, f"fichier illisible ({exc.strerror})")]) from None
     found = _FORBIDDEN.search(text)
     if found:
         line = text.count("\n", 0, found.start()) + 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kitbuilder.errors import KitError, Problem
-from kitbuilder.model import Cast, Story
+from kitbuilder.model import Cast, Paragraph, Story
 from kitbuilder.yamlsource import read_yaml, validate
 
 
@@ -26,13 +26,13 @@ class PaletteVoice:
     description: str
 
 
-# Measured with benchmarks/voice.py: the Kokoro speakers that read French best (see README).
+# Measured with benchmarks/voice.py (README): from the best understood in French to the least.
 PALETTE: dict[str, PaletteVoice] = {
-    "alpha": PaletteVoice("jf_alpha", True, "voix de femme, posée"),
     "gongitsune": PaletteVoice("jf_gongitsune", True, "voix de femme, claire"),
     "nezumi": PaletteVoice("jf_nezumi", True, "voix de femme, vive"),
-    "tebukuro": PaletteVoice("jf_tebukuro", True, "voix de femme, douce"),
     "kumo": PaletteVoice("jm_kumo", False, "voix d'homme"),
+    "tebukuro": PaletteVoice("jf_tebukuro", True, "voix de femme, douce"),
+    "alpha": PaletteVoice("jf_alpha", True, "voix de femme, posée, mal comprise en français"),
 }
 
 
@@ -59,7 +59,8 @@ def read_voices(path: Path, shown: Path, story: Story) -> Cast:
 
     check(raw.narration, ("narration",))
     speakers = sorted({block.speaker for part in story.parts for scene in part.scenes
-                       for block in scene.blocks if getattr(block, "speaker", None)})
+                       for block in scene.blocks
+                       if isinstance(block, Paragraph) and block.speaker})
     for name, voice in raw.personnages.items():
         check(voice, ("personnages", name))
         if name not in speakers:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import types
 import typing
 from pathlib import Path
@@ -18,23 +19,80 @@ from kitbuilder.model import PATTERN_HINTS
 
 T = TypeVar("T")
 Loc = tuple[Any, ...]
+# The largest source file read, in bytes. The kit's longest text is some 20 kB: a file a
+# hundred times larger is a mistake (or an attack on the build), told before it is read.
+MAX_SOURCE_BYTES = 2 * 1024 * 1024
+
+
+def read_source(path: Path, shown: Path, encoding: str = "utf-8") -> str:
+    """The text of one source file, refused when too large or not UTF-8."""
+    size = path.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        raise KitError([Problem(shown, None, f"fichier trop gros ({size / 1e6:.1f} Mo ; au plus "
+                                             f"{MAX_SOURCE_BYTES / 1e6:.0f} Mo) : est-ce bien "
+                                             "un texte du kit ?")])
+    with path.open("rb") as source:  # what is read, not what stat said, is bounded
+        raw = source.read(MAX_SOURCE_BYTES + 1)
+    if len(raw) > MAX_SOURCE_BYTES:
+        raise KitError([Problem(shown, None, "fichier trop gros : est-ce bien un texte du kit ?")])
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise KitError([Problem(shown, None, f"le fichier n'est pas en UTF-8 ({exc.reason})")])
+
+
+def leaves_kit(kit_dir: Path, rel: str) -> str | None:
+    """Why the path `rel`, named in the manifest, leads out of the kit's folder (whose text
+    would then be published), or None when it stays inside: no absolute path, no « .. », no
+    symbolic link to elsewhere."""
+    if Path(rel).is_absolute() or rel.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", rel):
+        return "un chemin absolu n'est pas permis"
+    if ".." in re.split(r"[/\\]", rel):
+        return "« .. » sort du dossier du kit"
+    try:
+        inside = (kit_dir / rel).resolve().is_relative_to(kit_dir.resolve())
+    except (OSError, RuntimeError):  # a loop of links, a name the system refuses
+        return "ce chemin ne peut pas être suivi"
+    return None if inside else "un lien symbolique mène hors du dossier du kit"
+
+
+class _AliasRefused(Exception):
+    def __init__(self, mark: yaml.Mark, what: str) -> None:
+        super().__init__(what)
+        self.mark = mark
+        self.what = what
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without anchors and aliases (« &nom », « *nom »): the kit never needs them, and a
+    few hundred bytes of nested aliases expand to billions of values (a « billion laughs »)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _AliasRefused(event.start_mark, f"alias « *{event.anchor} »")
+        if getattr(event, "anchor", None) is not None:
+            raise _AliasRefused(event.start_mark, f"ancre « &{event.anchor} »")
+        return super().compose_node(parent, index)
 
 
 def read_yaml(path: Path, shown: Path) -> tuple[Any, dict[Loc, int]]:
     """Parse one YAML file; return its data and the line of every key and list item."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise KitError([Problem(shown, None, f"le fichier n'est pas en UTF-8 ({exc.reason})")])
+    text = read_source(path, shown)
     try:
         # Parsed once: the data is made from the nodes that give the lines, as yaml.safe_load
         # makes it (it composes, then constructs); parsing twice cost as much again.
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except _AliasRefused as exc:
+        raise KitError([Problem(shown, exc.mark.line + 1, f"YAML : {exc.what} refusé(e) ; les "
+                                "ancres et les alias ne sont pas permis dans le kit, écrivez "
+                                "le texte en entier (un « * » ou un « & » en début de texte "
+                                "se met entre guillemets)")]) from None
     except yaml.MarkedYAMLError as exc:
         line, what = yamlmistakes.explain(exc, text)
         raise KitError([Problem(shown, line, what)]) from None

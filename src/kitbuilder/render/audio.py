@@ -10,11 +10,13 @@ tagged here with mutagen (ID3 chapters, one per scene).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TIT2, TIT3, TLAN, TPE1, TRCK, CTOCFlags
 
 from kitbuilder.cache import Cache, digest
@@ -107,8 +109,12 @@ def _stored_pieces(scene: stored.StoredScene, key: str, store: Cache) -> list[Pa
     if all(store.path(k, "piece.wav").is_file() for k in keys):
         return [store.path(k, "piece.wav") for k in keys]
     samples = stored.read(scene)
-    return [store.get_or_make(k, "piece.wav", lambda out, s=s: sound.store_pcm(s, out))[0]
+    return [store.get_or_make(k, "piece.wav", functools.partial(_keep, s))[0]
             for k, s in zip(keys, samples)]
+
+
+def _keep(samples: np.ndarray, out: Path) -> None:
+    sound.store_pcm(samples, out)
 
 
 Maker = tuple[str, str, Callable[[Path], None]]
@@ -127,6 +133,7 @@ def _makers(section: Section, engine: Engine) -> list[Maker]:
 def _synthesizer(engine: Engine, line: Line) -> Callable[[Path], None]:
     def make(out: Path) -> None:
         raw = out.with_name("engine.wav")
+        assert line.voice is not None  # a synthesized line always has its voice
         engine.synthesize(line.said, line.voice, raw)
         sound.store(sound.read_wav(raw), out)
     return make

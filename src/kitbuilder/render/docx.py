@@ -40,7 +40,7 @@ from kitbuilder.typography import NBSP
 __all__ = ["REFERENCE", "VERSION", "guide", "guide_book", "sheet", "story", "story_book",
            "summary_table"]
 
-VERSION = "6"  # bump when the output changes for the same model, to refresh the cache
+VERSION = "7"  # bump when the output changes for the same model, to refresh the cache
 QUESTIONS = "Questions pour le groupe"
 
 
@@ -103,21 +103,30 @@ def story_book(imprint: Imprint, story_title: str, parts: tuple[StoryPart, ...],
 
 
 def _parts(doc: Document, parts: tuple[StoryPart, ...], first_break: bool) -> None:
-    for index, part in enumerate(parts):
-        heading = doc.add_heading(part.title, level=1)
-        heading.paragraph_format.page_break_before = first_break or index > 0
-        _blocks(doc, part.intro)
-        for scene in part.scenes:
-            doc.add_heading(scene.title, level=2)
-            _blocks(doc, scene.blocks)
-            if scene.questions:
-                doc.add_heading(SCENE_QUESTIONS, level=3)
-                _blocks(doc, (ListBlock(scene.questions),))
-        doc.add_heading(QUESTIONS, level=2)
-        # The questions are read together: never split across two pages.
-        questions = _list(doc, ListBlock(part.questions, ordered=True))
-        for paragraph in questions[:-1]:
-            paragraph.paragraph_format.keep_with_next = True
+    with base.in_parts(doc) as part_done:
+        for index, part in enumerate(parts):
+            _part(doc, part, page_break=first_break or index > 0)
+            part_done()
+
+
+def _part(doc: Document, part: StoryPart, page_break: bool) -> None:
+    heading = doc.add_heading(part.title, level=1)
+    heading.paragraph_format.page_break_before = page_break
+    _blocks(doc, part.intro)
+    for scene in part.scenes:
+        doc.add_heading(scene.title, level=2)
+        _blocks(doc, scene.blocks)
+        if scene.questions:
+            # A bold line, not a heading: Word's navigation pane lists the scenes only.
+            label = doc.add_paragraph()
+            label.add_run(SCENE_QUESTIONS).bold = True
+            label.paragraph_format.keep_with_next = True
+            _blocks(doc, (ListBlock(scene.questions),))
+    doc.add_heading(QUESTIONS, level=2)
+    # The questions are read together: never split across two pages.
+    questions = _list(doc, ListBlock(part.questions, ordered=True))
+    for paragraph in questions[:-1]:
+        paragraph.paragraph_format.keep_with_next = True
 
 
 # --- building blocks --------------------------------------------------------------------------

@@ -43,8 +43,10 @@ def region(body: str, privacy_url: str, bundle: str, groups: Sequence[FileGroup]
     """
     meta = {"privacy_url": privacy_url, "bundle": bundle,
             "groups": [[title, [[f.name, f.title] for f in files]] for title, files in groups]}
-    # « -- » may not appear inside an HTML comment.
-    data = json.dumps(meta, ensure_ascii=False).replace("--", "-\\u002d")
+    # « -- » may not appear inside an HTML comment; no « < » or « > » either, so that no
+    # title of the kit reads as a tag to anything that scans the page.
+    data = (json.dumps(meta, ensure_ascii=False).replace("--", "-\\u002d")
+            .replace("<", "\\u003c").replace(">", "\\u003e"))
     return f"{START} {data} -->\n\n{body}\n\n{END}"
 
 

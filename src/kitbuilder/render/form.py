@@ -7,6 +7,7 @@ and swaps it in between the `START` and `END` markers of the built page.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html import escape
@@ -132,12 +133,12 @@ def _radios(name: str, legend: str, choices: Choices, state: FormState) -> str:
     message, aria = _error(name, state.errors)
     chosen = state.values.get(name, "")
     items = []
-    for n, (code, label) in enumerate(choices):
+    for n, (code, value, label) in enumerate(_choices_html(choices)):
         ident = _id(name) if n == 0 else f"{_id(name)}-{code}"
         checked = " checked" if code == chosen else ""
         items.append(f'<div class="kit-form__choice"><input type="radio" id="{ident}" '
-                     f'name="{name}" value="{html_attr(code)}" required{checked}>'
-                     f' <label for="{ident}">{html_text(label)}</label></div>')
+                     f'name="{name}" value="{value}" required{checked}>'
+                     f' <label for="{ident}">{label}</label></div>')
     # aria-invalid is not for groups: the message, tied to the fieldset, says it.
     aria = aria.replace(' aria-invalid="true"', "")
     return _wrap(name, state.errors,
@@ -145,12 +146,19 @@ def _radios(name: str, legend: str, choices: Choices, state: FormState) -> str:
                  "</fieldset>")
 
 
+@functools.cache
+def _choices_html(choices: Choices) -> tuple[tuple[str, str, str], ...]:
+    """Each choice's code and label as HTML, made once: typesetting the hundred
+    départements on every request was most of the kit page's cost."""
+    return tuple((code, html_attr(code), html_text(text)) for code, text in choices)
+
+
 def _select(name: str, label: str, choices: Choices, state: FormState) -> str:
     message, aria = _error(name, state.errors)
     chosen = state.values.get(name, "")
     options = ['<option value="">Choisir dans la liste</option>']
-    options += [f'<option value="{html_attr(code)}"{" selected" if code == chosen else ""}>'
-                f"{html_text(text)}</option>" for code, text in choices]
+    options += [f'<option value="{value}"{" selected" if code == chosen else ""}>{text}</option>'
+                for code, value, text in _choices_html(choices)]
     return _wrap(name, state.errors,
                  f'<label for="{_id(name)}">{html_text(label)}</label>{message}'
                  f'<select id="{_id(name)}" name="{name}" required{aria}>{"".join(options)}'
@@ -214,8 +222,28 @@ def notice(text: str) -> str:
     return f'<div class="kit-form__notice" role="alert"><p>{html_text(text)}</p></div>'
 
 
+_TOKEN_HOLE = "\ue000csrf\ue000"
+
+
+@functools.lru_cache(maxsize=8)
+def _blank_form(privacy_url: str) -> tuple[str, str]:
+    """The empty form, made once, split where its token goes."""
+    before, after = _form(FormState(csrf=_TOKEN_HOLE), privacy_url).split(_TOKEN_HOLE)
+    return before, after
+
+
 def form(state: FormState, privacy_url: str) -> str:
-    """The request form, on lines without blank ones so that Markdown keeps it as one block."""
+    """The request form, on lines without blank ones so that Markdown keeps it as one block.
+
+    An empty form differs from the last one only by its token: it is made once, and the
+    token put in (the server writes one on every visit to the kit page)."""
+    if not (state.values or state.errors or state.notice):
+        before, after = _blank_form(privacy_url)
+        return before + html_attr(state.csrf) + after
+    return _form(state, privacy_url)
+
+
+def _form(state: FormState, privacy_url: str) -> str:
     parts = [
         (f'<form id="kit-request" class="kit-form" method="post" action="{ACTION}#{ANCHOR}" '
         'novalidate>'),

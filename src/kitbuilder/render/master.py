@@ -157,7 +157,7 @@ def _reader(raw: IO[bytes], total: int) -> Chunks:
 
 def _write_mp3(chunks: Iterator[np.ndarray], out: Path) -> None:
     """Encode 32-bit float chunks to a 64 kbit/s mono MP3, piped to ffmpeg as they come."""
-    command = [sound.AudioSegment.converter, "-nostdin", "-v", "error", "-y", "-f", "s16le",
+    command = [sound.FFMPEG, "-nostdin", "-v", "error", "-y", "-f", "s16le",
                "-ar", str(RATE), "-ac", "1", "-i", "pipe:0", "-c:a", "libmp3lame", "-b:a",
                BITRATE, "-ac", "1", "-ar", str(RATE), "-map_metadata", "-1", "-id3v2_version",
                "0", "-write_id3v1", "0", "-fflags", "+bitexact", "-flags:a", "+bitexact",
@@ -173,7 +173,7 @@ def _write_mp3(chunks: Iterator[np.ndarray], out: Path) -> None:
 
 
 def _decoded_mp3(path: Path) -> Iterator[np.ndarray]:
-    command = [sound.AudioSegment.converter, "-nostdin", "-v", "error", "-f", "mp3", "-i",
+    command = [sound.FFMPEG, "-nostdin", "-v", "error", "-f", "mp3", "-i",
                str(path), "-f", "s16le", "-"]
     with subprocess.Popen(command, stdout=subprocess.PIPE) as decoder:
         assert decoder.stdout is not None

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import markdown
 
-from kitbuilder import layout
+from kitbuilder import csp, layout
 from kitbuilder.model import Kit
-from kitbuilder.render import bundle, pages
+from kitbuilder.render import bundle, offers, pages
 from kitbuilder.typography import NBSP
 
 VERSION = "2"  # change it when the offline pages change for the same sources
@@ -65,6 +65,15 @@ th, td { border: 1px solid #999; padding: 0.35em 0.5em; vertical-align: top; tex
 """
 
 
+# The offline pages' own policy (no server sends one): their scripts and styles are the files
+# beside them, their one inline style is allowed by its hash, nothing inline runs. « file: »
+# beside « 'self' »: browsers disagree on what « 'self' » means for a page opened from a disk.
+_POLICY = ("default-src 'none'; script-src 'self' file:; "
+           f"style-src 'self' file: {csp.digest(_STYLE)}; img-src 'self' file: data:; "
+           "media-src 'self' file:; font-src 'self' file:; base-uri 'none'; form-action 'none'")
+_META_POLICY = f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">'
+
+
 def site_names(kit: Kit) -> dict[str, str]:
     """Each site page (path under the kit's folder) and its file name in the offline folder."""
     names = {"index.md": "index.html", "guide.md": "guide.html", "tableau.md": "tableau.html"}
@@ -108,12 +117,13 @@ def _index(kit: Kit, names: dict[str, str]) -> str:
     if kit.subtitle:
         lines += [f"*{pages.esc(kit.subtitle)}*", ""]
     lines += [("Ces pages sont la copie hors ligne du kit : elles s’ouvrent dans un navigateur "
-               "depuis le dossier décompressé, sans connexion. Les documents Word à imprimer et "
-               "les enregistrements du récit sont dans le même dossier."), ""]
+               "depuis le dossier décompressé, sans connexion. Les documents à imprimer (PDF), "
+               "à modifier (Word) et les enregistrements du récit sont dans le même dossier."),
+              "", f"**[Le kit complet, à imprimer (PDF)]({layout.FILES}/{layout.KIT_PDF})**", ""]
     for heading, entries in pages.contents(kit):
         lines += [f"## {pages.esc(heading or 'Pour commencer')}", ""]
         for title, page, docx in entries:
-            word = f"[Word]({layout.FILES}/{docx})"
+            word = offers.offer("", docx, None)
             if page:
                 lines.append(f"- [{pages.esc(title)}]({page}) — {word}")
             else:
@@ -137,6 +147,7 @@ def _page(kit: Kit, path: str, source: str, names: dict[str, str]) -> str:
              f'<a href="index.html">Sommaire du kit</a> · {html.escape(kit.title)}{NBSP}— '
              "copie hors ligne")
     return (f'<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+            f"{_META_POLICY}\n"
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{heading} — {html.escape(kit.title)}</title>\n{_HEAD_ASSETS}\n"
             f"<style>{_STYLE}</style>\n</head>\n<body>\n"
@@ -168,6 +179,7 @@ def _start(kit: Kit) -> str:
     folder = html.escape(kit.bundle.removesuffix(".zip"))
     target = f"{FOLDER}/index.html"
     return (f'<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{_START_POLICY}">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{title} — ouvrir le kit</title>\n<style>{_START_STYLE}</style>\n"
             f"</head>\n<body>\n<main>\n<h1>{title}</h1>\n"
@@ -196,5 +208,8 @@ a.open { display: inline-block; font-weight: 700; padding: 0.5em 1em;
          border: 2px solid #1f4e5f; border-radius: 0.2em; }
 a:focus-visible { outline: 3px solid #b3400f; outline-offset: 2px; }
 """
+# Its style inline (allowed by its hash), its one script from the pages' folder.
+_START_POLICY = ("default-src 'none'; script-src 'self' file:; "
+                 f"style-src {csp.digest(_START_STYLE)}; base-uri 'none'; form-action 'none'")
 # Beside the pages: loaded only when the folder was extracted, it opens the index at once.
 _START_JS = 'window.location.replace("pages/index.html");\n'

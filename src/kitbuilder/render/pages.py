@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 
 from kitbuilder import layout
 from kitbuilder.model import (
@@ -16,7 +15,6 @@ from kitbuilder.model import (
     ChecklistField,
     Document,
     Heading,
-    Inline,
     Kit,
     LinesField,
     ListBlock,
@@ -29,13 +27,12 @@ from kitbuilder.model import (
     TableField,
 )
 from kitbuilder.render import downloads, form, offers
+from kitbuilder.render.escape import esc, html_text, inline
 from kitbuilder.render.offers import Facts
 from kitbuilder.typography import NBSP, typeset
 
 TOOLBOX = "Les outils de l’animateur"  # the documents' group, on the kit's page and in the nav
 PHASES_CSS = layout.PHASES_CSS
-_SPECIAL = re.compile(r"([\\`*_\[\]#|])")
-_LINE_START = re.compile(r"^(\s*)([-+>]|\d+\.)(\s)")
 
 
 def pages(kit: Kit, facts: Facts | None = None) -> dict[str, str]:
@@ -65,7 +62,7 @@ def phase_chip(kit: Kit, key: str | None) -> str:
     phase = kit.phase(key)
     if phase is None:
         return ""
-    return (f'<span class="kit-chip kit-phase-{phase.id}">{html.escape(phase.label)}</span>')
+    return (f'<span class="kit-chip kit-phase-{phase.id}">{html_text(phase.label)}</span>')
 
 
 def banner(kit: Kit, item: Sheet) -> str:
@@ -74,7 +71,7 @@ def banner(kit: Kit, item: Sheet) -> str:
     phase = kit.phase(item.phase)
     text = f"Fiche {number} sur {len(kit.sheets)}" + (f" · {phase.label}" if phase else "")
     css = f" kit-phase-{phase.id}" if phase else ""
-    return f'<p class="kit-banner{css}">{html.escape(text)}</p>'
+    return f'<p class="kit-banner{css}">{html_text(text)}</p>'
 
 
 def info_box(kit: Kit, item: Sheet) -> str:
@@ -87,9 +84,9 @@ def info_box(kit: Kit, item: Sheet) -> str:
         if isinstance(value, tuple):
             if not value:
                 continue
-            value = "<ul>" + "".join(f"<li>{html.escape(v)}</li>" for v in value) + "</ul>"
+            value = "<ul>" + "".join(f"<li>{html_text(v)}</li>" for v in value) + "</ul>"
         else:
-            value = html.escape(value)
+            value = html_text(value)
         rows.append(f"<div><dt>{label}{NBSP}:</dt><dd>{value}</dd></div>")
     phase = kit.phase(item.phase)
     css = f" kit-phase-{phase.id}" if phase else ""
@@ -128,11 +125,12 @@ def index(kit: Kit, offer: form.FormSettings | None = None, facts: Facts | None 
                          else f"- {esc(title)} — {files}")
         lines.append("")
     complete = offers.describe(layout.KIT_PDF, facts)
-    lines += [f"Tout le kit en un seul document à imprimer, avec sa couverture, son sommaire "
-              f"et son glossaire : **[{complete}]({layout.FILES}/{layout.KIT_PDF})**."
+    lines += [typeset(f"Tout le kit en un seul document à imprimer, avec sa couverture, son "
+                      f"sommaire et son glossaire : **[{complete}]({layout.FILES}/"
+                      f"{layout.KIT_PDF})**.")
               if openly else
-              f"Tout le kit en un seul document à imprimer, avec sa couverture, son sommaire "
-              f"et son glossaire : « Le kit complet » ({complete}).", ""]
+              typeset(f"Tout le kit en un seul document à imprimer, avec sa couverture, son "
+                      f"sommaire et son glossaire : « Le kit complet » ({complete})."), ""]
     if not openly:
         lines += ["## Télécharger le kit", "",
                   downloads.region(form.form(form.FormState(), offer.privacy_url), offer.privacy_url,
@@ -209,7 +207,7 @@ def summary_table(kit: Kit, facts: Facts | None = None) -> str:
 def sheet(kit: Kit, item: Sheet, facts: Facts | None = None) -> str:
     up = "../"
     lines = [f"# {esc(item.title)}", "", banner(kit, item), "",
-             offers.offer(up, layout.sheet_docx(item), facts) + "{ .kit-download }", "",
+             offers.offer(up, layout.sheet_docx(item), facts), "{ .kit-download }", "",
              ('<button type="button" class="md-button kit-print" data-kit-print hidden>'
              "Imprimer la fiche</button>"), "",
              f"*{esc(item.purpose)}*", ""]
@@ -249,7 +247,9 @@ def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None,
         lines += [f'<div class="kit-scene" id="{layout.scene_anchor(number)}"></div>', "",
                   f"## {esc(scene.title)}", ""] + blocks(scene.blocks)
         if scene.questions:
-            lines += [f"### {SCENE_QUESTIONS}", ""] + blocks((ListBlock(scene.questions),))
+            # A bold line, not a heading: five « Pour en parler » would crowd the contents.
+            lines += [f"**{SCENE_QUESTIONS}**", "{ .kit-scene-questions }", ""]
+            lines += blocks((ListBlock(scene.questions),))
     lines += ["## Questions pour le groupe", ""]
     lines += blocks((ListBlock(item.questions, ordered=True),))
     return "\n".join(lines) + print_mark(kit)
@@ -272,8 +272,8 @@ def _player(item: StoryPart, chapters: tuple[float, ...], files: str,
     mp3 = files + layout.part_mp3(item)
     entries = "".join(
         f'<li><a href="#{layout.scene_anchor(n)}" data-kit-start="{start:.3f}">'
-        f'{html.escape(scene.title)}</a> <span class="kit-time">{_clock(start)}</span>'
-        + (f' <span class="kit-voiced">· {html.escape(voicing[n - 1])}</span>'
+        f'{html_text(scene.title)}</a> <span class="kit-time">{_clock(start)}</span>'
+        + (f' <span class="kit-voiced">· {html_text(voicing[n - 1])}</span>'
            if n <= len(voicing) else "") + "</li>"
         for n, (scene, start) in enumerate(zip(item.scenes, chapters), 1))
     return [(f'<div class="kit-player"><audio class="kit-audio" controls preload="metadata" '
@@ -293,26 +293,6 @@ def _clock(seconds: float) -> str:
 
 
 # --- Markdown writing ---------------------------------------------------------------------------
-
-
-def esc(text: str) -> str:
-    """Escape text so that Markdown shows it as written."""
-    text = _SPECIAL.sub(r"\\\1", text).replace("<", "&lt;")
-    return _LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}{m[3]}", text)
-
-
-def inline(spans: Inline) -> str:
-    out = []
-    for span in spans:
-        text = f"`{span.text}`" if span.code else esc(span.text)
-        if span.strong:
-            text = f"**{text}**"
-        if span.em:
-            text = f"*{text}*"
-        if span.href:
-            text = f"[{text}]({span.href})"
-        out.append(text)
-    return "".join(out)
 
 
 def blocks(items: tuple[Block, ...]) -> list[str]:
@@ -344,15 +324,15 @@ def _field(field: SheetField) -> str:
     if isinstance(field, BoxField):
         return f'<div class="kit-box kit-h-{_half_cm(field.height)}"></div>'
     if isinstance(field, TableField):
-        head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in field.columns)
+        head = "".join(f'<th scope="col">{html_text(c)}</th>' for c in field.columns)
         row = "<tr>" + "<td></td>" * len(field.columns) + "</tr>"
-        headed = "".join(f'<tr><th scope="row">{html.escape(item)}</th>'
+        headed = "".join(f'<tr><th scope="row">{html_text(item)}</th>'
                          + "<td></td>" * (len(field.columns) - 1) + "</tr>"
                          for item in field.items)
         return (f'<table class="kit-fill"><thead><tr>{head}</tr></thead>'
                 f"<tbody>{headed}{row * field.rows}</tbody></table>")
     if isinstance(field, ChecklistField):
-        items = "".join(f"<li>☐{NBSP}{html.escape(item)}</li>" for item in field.items)
+        items = "".join(f"<li>☐{NBSP}{html_text(item)}</li>" for item in field.items)
         return f'<ul class="kit-checklist">{items}</ul>'
     raise TypeError(field)
 

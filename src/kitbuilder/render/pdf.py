@@ -20,7 +20,7 @@ from kitbuilder.cache import digest, file_digest
 from kitbuilder.model import Document, Guide, Imprint, Kit, Phase, Sheet, StoryPart, SummaryTable
 from kitbuilder.render import pdf_book, pdf_html
 
-VERSION = "1"  # change it when the PDFs change for the same sources
+VERSION = "2"  # change it when the PDFs change for the same sources
 RESOURCES = Path(str(resources("kitbuilder") / "resources"))
 STYLESHEET = RESOURCES / "pdf.css"
 LOGO = RESOURCES / "logo.svg"
@@ -103,8 +103,8 @@ def complete(kit: Kit, out: Path) -> None:
             pdf_book.sheets_index(kit)]
     body += [pdf_html.sheet(s, n, total, kit.phases, 2) for n, s in enumerate(kit.sheets, 1)]
     body.append(pdf_book.toolbox(kit))
-    body += [pdf_html.story(f"Le récit «\u00a0{kit.story.title}\u00a0»", kit.story.parts,
-                            len(kit.story.parts), 1),
+    body += [pdf_html.story(kit.story.title, kit.story.parts, len(kit.story.parts), 1,
+                            f"Le récit «\u00a0{kit.story.title}\u00a0»"),
              pdf_book.back(kit)]
     _write(_document(kit.imprint, f"{kit.title} : le kit complet", "\n".join(body), "book"),
            out)

@@ -13,6 +13,7 @@ from kitbuilder.model import (
     INFO_ROWS,
     SCENE_QUESTIONS,
     STEP_COLUMNS,
+    Aside,
     Block,
     BoxField,
     ChecklistField,
@@ -74,6 +75,9 @@ def blocks(items: tuple[Block, ...], level: int) -> str:
             rows = "".join("<tr>" + "".join(f"<td>{inline(c)}</td>" for c in row) + "</tr>"
                            for row in block.rows)
             out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+        elif isinstance(block, Aside):  # a framed box of the guide or a document (issue 14)
+            out.append(f'<aside class="box"><p class="box-title">{escape(block.title)}</p>'
+                       + blocks(block.blocks, level) + "</aside>")
     return "\n".join(out)
 
 
@@ -164,8 +168,11 @@ def field(item: SheetField, level: int) -> str:
     if isinstance(item, TableField):
         head = "".join(f'<th scope="col">{escape(c)}</th>' for c in item.columns)
         row = "<tr>" + "<td></td>" * len(item.columns) + "</tr>"
-        return (f'<div class="field fill">{title}<table><thead><tr>{head}</tr></thead>'
-                f"<tbody>{row * item.rows}</tbody></table></div>")
+        headed = "".join(f'<tr><th scope="row">{escape(i)}</th>'
+                         + "<td></td>" * (len(item.columns) - 1) + "</tr>" for i in item.items)
+        table = '<table class="headed">' if item.items else "<table>"
+        return (f'<div class="field fill">{title}{table}<thead><tr>{head}</tr></thead>'
+                f"<tbody>{headed}{row * item.rows}</tbody></table></div>")
     if isinstance(item, ChecklistField):
         items = "".join(f'<li><span class="tick" aria-hidden="true"></span>{escape(i)}</li>'
                         for i in item.items)
@@ -173,13 +180,16 @@ def field(item: SheetField, level: int) -> str:
     raise TypeError(item)
 
 
-def story(title: str, parts: tuple[StoryPart, ...], total: int, level: int) -> str:
-    """Story parts; the complete story's title leads straight into its first part."""
+def story(title: str, parts: tuple[StoryPart, ...], total: int, level: int,
+          heading: str = "") -> str:
+    """Story parts; the complete story's title (`heading`, else `title`) leads straight into
+    its first part."""
     if len(parts) == 1:
         return (f'<section id="recit" class="document story">'
                 f"{part(title, parts[0], total, level)}</section>")
-    return (f'<section id="recit" class="document story"><h{level}>{escape(title)}</h{level}>'
-            + "".join(part(title, p, total, level + 1) for p in parts) + "</section>")
+    return (f'<section id="recit" class="document story"><h{level}>{escape(heading or title)}'
+            f"</h{level}>" + "".join(part(title, p, total, level + 1) for p in parts)
+            + "</section>")
 
 
 def part(title: str, item: StoryPart, total: int, level: int) -> str:

@@ -39,6 +39,7 @@ with warnings.catch_warnings():
     from pydub import AudioSegment
 
 AudioSegment.converter = imageio_ffmpeg.get_ffmpeg_exe()
+FFMPEG: str = AudioSegment.converter  # the bundled ffmpeg, for the mastering's pipes
 
 TARGET_LUFS = -16.0  # integrated loudness of a whole part
 SCENE_LUFS = -20.0  # every piece and scene first, so that they sound alike

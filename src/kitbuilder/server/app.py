@@ -29,10 +29,10 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.types import Scope
 
-from kitbuilder import layout
+from kitbuilder import csp, layout
 from kitbuilder.render import downloads
 from kitbuilder.render import form as f
-from kitbuilder.server import db
+from kitbuilder.server import db, notify
 from kitbuilder.server.config import Settings
 from kitbuilder.server.files import SiteFiles
 from kitbuilder.server.forms import single, validate
@@ -43,11 +43,14 @@ from kitbuilder.server.security import (
     BodyLimit,
     ErrorPages,
     RateLimiter,
+    ScriptPolicy,
     SecurityHeaders,
     client_key,
     cross_site,
 )
 from kitbuilder.server.tokens import Refusal, Tokens
+from kitbuilder.server.unsubscribe import unsubscribe
+from kitbuilder.server.writes import BatchedStores
 
 PARIS = ZoneInfo("Europe/Paris")
 REASON = "motif"  # query parameter of the kit page naming why the visitor was sent back to it
@@ -65,14 +68,16 @@ class RequestServer:
         self.settings = settings
         self.tokens = tokens
         self.engine = db.connect(settings.database_url)
+        self.database = db.FileWatch(db.sqlite_file(self.engine))
         kit_dir = settings.site_dir / settings.kit_url.strip("/")
         self.page = KitPage(kit_dir / "index.html")
         self.files = kit_dir / layout.FILES
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
-        # One store at a time in this process: SQLite takes one writer anyway, and waiting
-        # here is cheaper than waiting on its lock. The database keeps each token to one row.
-        self.storing = asyncio.Lock()
+        # Requests stored in batches, one writer at a time: SQLite takes one writer anyway.
+        # The database keeps each form token to one row.
+        self.stores = BatchedStores(self.engine, settings.form_lifetime)
         self.notices = notices(settings.link_lifetime.days)
+        self._listed: tuple[int, downloads.KitFile, list[downloads.FileGroup]] | None = None
 
     # --- Pages ----------------------------------------------------------------------------
 
@@ -111,6 +116,10 @@ class RequestServer:
         return self.form_page()
 
     async def submit(self, request: Request) -> Response:
+        # Refused before it is counted: another site's page must not spend a visitor's quota
+        # (ten fetch() calls would lock them out of the form for the whole window).
+        if cross_site(request.headers):
+            return self.notice_page("cross_site", 403)
         wait = self.limiter.hit(client_key(request.client.host if request.client else None))
         if wait:
             minutes = max(1, round(wait / 60))
@@ -118,8 +127,6 @@ class RequestServer:
             response = self.notice_page("rate", 429, duration=duration)
             response.headers["retry-after"] = str(int(wait) + 1)
             return response
-        if cross_site(request.headers):
-            return self.notice_page("cross_site", 403)
         try:
             data = await request.form(max_files=0, max_fields=20, max_part_size=4096)
         except HTTPException:
@@ -143,14 +150,18 @@ class RequestServer:
         except SQLAlchemyError as exc:
             log.error("kit request not stored: database error %s", type(exc).__name__)
             return self.notice_page("unavailable", 503, result.values)
+        except db.DatabaseGone as exc:
+            log.error("kit request not acknowledged: %s", exc)
+            return self.notice_page("unavailable", 503, result.values)
         token = self.tokens.download(request_id)
         return self.redirect(request, f"{f.DOWNLOAD}?{f.TOKEN}={token}#{f.ANCHOR}")
 
     async def _store(self, answers: db.Answers, nonce: str) -> int:
         """Store a request once per form token: a form sent twice gives the first one's id."""
-        async with self.storing:
-            request_id, new = await run_in_threadpool(
-                db.store_once, self.engine, answers, nonce, self.settings.form_lifetime)
+        self.database.check()
+        request_id, new = await self.stores.store(answers, nonce)
+        # Deleted while it was written to: the row went to a file no one will read.
+        self.database.check()
         if new:
             log.info("kit request %d stored", request_id)
         return request_id
@@ -160,15 +171,25 @@ class RequestServer:
         checked = self.tokens.check_download(token)
         if checked.refusal is not None or checked.issued is None or token is None:
             return self.back_to_form(request, checked.refusal or Refusal.INVALID)
-        meta = self.page.meta
-        bundle = downloads.KitFile(meta.bundle, "Télécharger tout le kit", self._size(meta.bundle))
-        groups = [(title, tuple(replace(item, size=self._size(item.name)) for item in items
-                                if self._file(item.name)))
-                  for title, items in meta.groups]
+        bundle, groups = self._listing()
         until = self.tokens.expiry(checked.issued).astimezone(PARIS)
         body = downloads.downloads(bundle, groups, token, until)
         html = self.page.render(body, "Téléchargement")
         return HTMLResponse(html, headers={"cache-control": "no-store"})
+
+    def _listing(self) -> tuple[downloads.KitFile, list[downloads.FileGroup]]:
+        """The files the download page lists, with their sizes: looked up once per build of
+        the site (resolving each path on every request was most of the page's cost)."""
+        version = self.page.version
+        if self._listed is None or self._listed[0] != version:
+            meta = self.page.meta
+            bundle = downloads.KitFile(meta.bundle, "Télécharger tout le kit",
+                                       self._size(meta.bundle))
+            groups = [(title, tuple(replace(item, size=self._size(item.name))
+                                    for item in items if self._file(item.name)))
+                      for title, items in meta.groups]
+            self._listed = (version, bundle, groups)
+        return self._listed[1], self._listed[2]
 
     async def kit_file(self, request: Request) -> Response:
         path = self._file(request.path_params["name"])
@@ -190,9 +211,10 @@ class RequestServer:
         """The site's error page (404.html), saying what went wrong for `status`: also the
         page of the errors Starlette answers in bare text."""
         page = self.settings.site_dir / "404.html"
-        if not page.is_file():
+        try:
+            text = page.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):  # none, or a link to nowhere: plain words
             return ERRORS.get(status, ERRORS[404])[0]
-        text = page.read_text(encoding="utf-8")
         if status in ERRORS and status != 404:
             for role, words in zip(("title", "text"), ERRORS[status]):
                 def put(match: re.Match[str], words: str = words) -> str:
@@ -201,6 +223,10 @@ class RequestServer:
                 text = re.sub(rf'(<[a-z0-9]+ data-kit-error="{role}">).*?(</[a-z0-9]+>)',
                               put, text, count=1, flags=re.DOTALL)
         return text
+
+    async def unsubscribe(self, request: Request) -> Response:
+        """The unsubscribe link of `requests notify`'s e-mails (server/unsubscribe.py)."""
+        return await unsubscribe(request, self.engine, self.settings.secret_key, self.page)
 
     async def form_redirect(self, request: Request) -> Response:
         return self.redirect(request, f"#{f.ANCHOR}")
@@ -216,13 +242,16 @@ class RequestServer:
         try:
             if path.is_file() and path.resolve().parent == self.files.resolve():
                 return path
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: a loop of symbolic links
             pass
         return None
 
     def _size(self, name: str) -> int | None:
         path = self._file(name)
-        return path.stat().st_size if path else None
+        try:
+            return path.stat().st_size if path else None
+        except OSError:  # removed since: no size shown
+            return None
 
     # --- Life cycle -----------------------------------------------------------------------
 
@@ -270,14 +299,18 @@ def create_app(settings: Settings, tokens: Tokens | None = None) -> Starlette:
         Route(f"{kit}{f.ACTION}", server.submit, methods=["POST"]),
         Route(f"{kit}{f.ACTION}", server.form_redirect, methods=["GET"]),
         Route(f"{kit}{f.DOWNLOAD}", server.download, methods=["GET"]),
+        Route(f"{kit}{notify.UNSUBSCRIBE}", server.unsubscribe, methods=["GET", "POST"]),
         Route(f"{kit}{layout.FILES}/{{name:path}}", server.kit_file, methods=["GET"]),
-        Mount("/", SiteFiles(settings.site_dir, (server.files, server.page.path))),
+        Mount("/", SiteFiles(settings.site_dir, (f"{kit.strip('/')}/{layout.FILES}",
+                                                 f"{kit.strip('/')}/index.html",
+                                                 Path(csp.FILE).parts[0]))),
     ]
     middleware = [
         Middleware(AccessLog),
-        Middleware(SecurityHeaders),
+        Middleware(SecurityHeaders, policy=ScriptPolicy(settings.site_dir)),
         Middleware(ErrorPages, page=server.site_page),
-        Middleware(BodyLimit, limit=settings.max_body, error_page=server.error_page),
+        Middleware(BodyLimit, limit=settings.max_body, error_page=server.error_page,
+                   timeout=settings.limits.body_timeout),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=server.lifespan,
                     exception_handlers={404: server.not_found})

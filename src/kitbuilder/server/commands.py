@@ -7,10 +7,11 @@ Heavy imports (uvicorn, SQLAlchemy, Alembic) happen when a command runs, so that
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from kitbuilder import arguments
 from kitbuilder.arguments import Parser
@@ -66,7 +67,7 @@ def add_parsers(commands: argparse._SubParsersAction[Parser]) -> None:
                             "même machine")
 
     requests = commands.add_parser(
-        "requests", help="les demandes du kit : export, stats, purge",
+        "requests", help="les demandes du kit : export, stats, purge, notify",
         description="Les demandes du kit enregistrées par le serveur. Ces commandes lisent "
                     "la base du serveur ; elles ne la créent jamais.")
     actions = arguments.commands(requests, "action", "actions")
@@ -94,7 +95,10 @@ def add_parsers(commands: argparse._SubParsersAction[Parser]) -> None:
                        help="36m (mois), 3a (années) ou 90j (jours)")
     purge.add_argument("--yes", action="store_true",
                        help="effacer sans demander confirmation (pour les scripts)")
-    arguments.shared([requests, export, stats, purge], "--database-url", default=None,
+    from kitbuilder.server import notify_cli  # issue 14: tell of new editions
+
+    notify = notify_cli.add_parser(actions)
+    arguments.shared([requests, export, stats, purge, notify], "--database-url", default=None,
                      metavar="URL", help=db_help)
 
 
@@ -135,6 +139,14 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _private_text(path: Path) -> TextIO:
+    """`path` opened for writing, readable by its owner only (0600), even if it existed: the
+    export holds names of establishments and e-mail addresses."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+
 def _requests(args: argparse.Namespace) -> int:
     from kitbuilder.server import admin, chart, config
     from kitbuilder.typography import typeset, typeset_message
@@ -146,7 +158,7 @@ def _requests(args: argparse.Namespace) -> int:
     try:
         if args.action == "export":
             if args.out:
-                with args.out.open("w", encoding="utf-8", newline="") as out:
+                with _private_text(args.out) as out:
                     count = admin.export_csv(engine, out, args.excel)
                 print(typeset_message(f"{admin.requests(count)} écrite{'s' if count > 1 else ''}"
                                       f" dans « {args.out} »"), file=sys.stderr)
@@ -160,6 +172,10 @@ def _requests(args: argparse.Namespace) -> int:
                 args.chart.write_text(chart.bar_charts(title, result.sections()),
                                       encoding="utf-8")
                 print(typeset_message(f"graphique écrit dans « {args.chart} »"))
+        elif args.action == "notify":
+            from kitbuilder.server import notify_cli
+
+            return notify_cli.run(engine, args)
         else:
             return _purge(engine, args.older_than, args.yes)
     finally:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -97,6 +98,43 @@ def connect(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def sqlite_file(engine: Engine) -> Path | None:
+    """The SQLite file behind `engine`, or None (another database, or one in memory)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+class DatabaseGone(Exception):
+    """The SQLite file the server opened is no longer the one at its path."""
+
+
+class FileWatch:
+    """Tells whether a SQLite file is still the one opened at start. Deleted (or replaced)
+    while the server runs, SQLite would go on writing to the deleted file, and every request
+    « enregistrée » would be lost: the server refuses to acknowledge anything instead."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.identity = self._identity()
+
+    def _identity(self) -> tuple[int, int] | None:
+        if self.path is None:
+            return None
+        try:
+            found = self.path.stat()
+        except OSError:
+            return None
+        return found.st_dev, found.st_ino
+
+    def check(self) -> None:
+        """DatabaseGone when the file was deleted or replaced since the server started."""
+        if self.path is not None and self._identity() != self.identity:
+            raise DatabaseGone(f"the database file {self.path} was deleted or replaced while "
+                               "the server ran; restore it and restart the server")
+
+
 def _private_file(path: Path) -> None:
     """Create the database file readable by its owner only (it holds e-mail addresses);
     SQLite gives its -wal and -shm files the same permissions."""
@@ -160,27 +198,48 @@ def store_once(engine: Engine, answers: Answers, nonce: str, token_lifetime: tim
         return _store_once(engine, answers, nonce, now - token_lifetime, now)
 
 
+def store_many(engine: Engine, items: list[tuple[Answers, str]], token_lifetime: timedelta,
+               now: datetime | None = None) -> list[tuple[int, bool]]:
+    """store_once for several requests in one transaction (a form token seen twice stores one
+    row). Raises IntegrityError, with nothing stored, if another process stored one of these
+    tokens meanwhile: then store them one by one with store_once."""
+    now = now or utcnow()
+    with engine.begin() as connection:
+        connection.execute(delete(form_tokens).where(form_tokens.c.used_at < now - token_lifetime))
+        return [_once(connection, answers, nonce, now) for answers, nonce in items]
+
+
 def _store_once(engine: Engine, answers: Answers, nonce: str, forget_before: datetime,
                 now: datetime) -> tuple[int, bool]:
     with engine.begin() as connection:
         connection.execute(delete(form_tokens).where(form_tokens.c.used_at < forget_before))
-        earlier = connection.execute(select(form_tokens.c.request_id).where(
-            form_tokens.c.nonce == nonce)).scalar_one_or_none()
-        if earlier is not None:
-            return int(earlier), False
-        request_id = _insert(connection, answers, now)
-        connection.execute(insert(form_tokens).values(nonce=nonce, request_id=request_id,
-                                                      used_at=now))
-        return request_id, True
+        return _once(connection, answers, nonce, now)
+
+
+# Built once: making a statement costs SQLAlchemy about as much as running it on SQLite.
+_TOKEN_REQUEST = select(form_tokens.c.request_id).where(form_tokens.c.nonce == bindparam("n"))
+_INSERT_REQUEST = insert(requests)
+_INSERT_TOKEN = insert(form_tokens)
+
+
+def _once(connection: Connection, answers: Answers, nonce: str,
+          now: datetime) -> tuple[int, bool]:
+    earlier = connection.execute(_TOKEN_REQUEST, {"n": nonce}).scalar_one_or_none()
+    if earlier is not None:
+        return int(earlier), False
+    request_id = _insert(connection, answers, now)
+    connection.execute(_INSERT_TOKEN, {"nonce": nonce, "request_id": request_id,
+                                       "used_at": now})
+    return request_id, True
 
 
 def _insert(connection: Connection, answers: Answers, now: datetime) -> int:
-    result = connection.execute(insert(requests).values(
-        created_at=now, function=answers.function,
-        establishment_type=answers.establishment_type, department=answers.department,
-        establishment=answers.establishment,
-        email=answers.email,  # the form keeps one only with the box ticked (forms.validate)
-        consent_at=now if answers.consent and answers.email else None))
+    result = connection.execute(_INSERT_REQUEST, {
+        "created_at": now, "function": answers.function,
+        "establishment_type": answers.establishment_type, "department": answers.department,
+        "establishment": answers.establishment,
+        "email": answers.email,  # the form keeps one only with the box ticked (forms.validate)
+        "consent_at": now if answers.consent and answers.email else None})
     key = result.inserted_primary_key
     assert key is not None  # an INSERT of one row always has one
     return int(key[0])

@@ -35,6 +35,8 @@ def notices(link_days: int) -> dict[str, str]:
         "refused": "Votre demande n'a pas pu être enregistrée. Rechargez la page, puis "
                    "remplissez de nouveau le formulaire.",
         "unreadable": "Votre demande n'a pas pu être lue. Remplissez de nouveau le formulaire.",
+        "too_slow": "Votre demande est arrivée trop lentement : la connexion a peut-être été "
+                    "coupée. Remplissez de nouveau le formulaire.",
         "too_large": "Votre demande est trop volumineuse pour ce formulaire. Remplissez-le de "
                      "nouveau.",
         "rate": "Trop de demandes sont parties de votre connexion en peu de temps. Réessayez "

@@ -59,6 +59,11 @@ class KitPage:
         return self._parsed
 
     @property
+    def version(self) -> int:
+        """Changes whenever the site is rebuilt (the page's modification time)."""
+        return self._load().mtime
+
+    @property
     def meta(self) -> RegionMeta:
         """What the form's marker carries: privacy page, zip name, files and their titles."""
         return self._load().meta

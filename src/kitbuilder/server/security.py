@@ -1,28 +1,24 @@
-"""Protections around the app: security headers with a hashed-script CSP, a body size limit,
+"""Protections around the app: security headers with the site's fixed CSP, a body size limit,
 a per-address rate limit (in memory, bounded), and the test for cross-site posts."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import asyncio
 import ipaddress
-import re
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# --- Headers --------------------------------------------------------------------------------
+from kitbuilder import csp
+from kitbuilder.server.logs import log
 
-# Every source is this site: no CDN, no fonts or analytics from elsewhere. Inline scripts are
-# allowed one by one, by the hash of their text (Material's theme writes three per page).
-_CSP = ("default-src 'none'; script-src 'self'{hashes}; style-src 'self'; img-src 'self' data:; "
-        "font-src 'self'; media-src 'self'; connect-src 'self'; worker-src 'self'; "
-        "manifest-src 'self'; "
-        "form-action 'self'; base-uri 'self'; frame-ancestors 'none'")
+# --- Headers ---------------------------------------------------------------------------------
+
 _HEADERS = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
@@ -32,64 +28,59 @@ _HEADERS = {
     "cross-origin-opener-policy": "same-origin",
     "cross-origin-resource-policy": "same-origin",
 }
-_INLINE_SCRIPT = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>",
-                            re.DOTALL | re.IGNORECASE)
-_DATA_TYPE = re.compile(  # a type that is not JavaScript: a data block, never run
-    rb"""\btype\s*=\s*["']?(?!(?:text|application)/(?:java|ecma)script|module)""",
-    re.IGNORECASE)
 
 
-def csp(html: bytes | None = None) -> str:
-    """The Content-Security-Policy for a response; for HTML, with the hash of each inline script."""
-    hashes = []
-    for match in _INLINE_SCRIPT.finditer(html or b""):
-        attrs = match["attrs"]
-        if re.search(rb"\bsrc\s*=", attrs, re.IGNORECASE) or _DATA_TYPE.search(attrs):
-            continue  # external, or a data block (JSON) that is never run
-        digest = base64.b64encode(hashlib.sha256(match["body"]).digest()).decode()
-        hashes.append(f" 'sha256-{digest}'")
-    return _CSP.format(hashes="".join(dict.fromkeys(hashes)))
+class ScriptPolicy:
+    """The Content-Security-Policy of every response: the site's own files, and the inline
+    scripts of its theme by their hashes, as the build stored them (kitbuilder.csp). Never
+    computed from a response: a script that reached a page's text is not allowed to run.
+    Read again when the site is rebuilt."""
+
+    def __init__(self, site_dir: Path) -> None:
+        self.site_dir = site_dir
+        self.path = site_dir / csp.FILE
+        self._seen: tuple[int, int] | None = None
+        self._header = self._make(None)
+
+    def header(self) -> str:
+        try:
+            stat = self.path.stat()
+            seen = (stat.st_mtime_ns, stat.st_ino)
+        except OSError:
+            seen = (0, 0)
+        if seen != self._seen:
+            self._seen = seen
+            scripts = csp.read(self.site_dir)
+            if scripts is None:
+                log.warning("%s missing: the site was built without its script hashes, its "
+                            "pages run no inline script; rebuild it (./scripts/build)", self.path)
+            self._header = self._make(scripts)
+        return self._header
+
+    @staticmethod
+    def _make(scripts: tuple[str, ...] | None) -> str:
+        return csp.policy(scripts or ()) + "; frame-ancestors 'none'"
 
 
 class SecurityHeaders:
-    """Adds the security headers to every response, and a CSP fitted to each HTML page."""
+    """Adds the security headers and the site's fixed CSP to every response."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, policy: ScriptPolicy) -> None:
         self.app = app
+        self.policy = policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        start: Message | None = None
-        chunks: list[bytes] = []
 
         async def wrapped(message: Message) -> None:
-            nonlocal start
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in _HEADERS.items():
                     headers[name] = value
-                if headers.get("content-type", "").startswith("text/html"):
-                    start = message  # its CSP needs the body's scripts: hold it back
-                    # Without validators no browser revalidates a page into a 304, which
-                    # would carry a CSP computed without the page's scripts.
-                    for name in ("etag", "last-modified"):
-                        if name in headers:
-                            del headers[name]
-                    return
-                headers["content-security-policy"] = csp()
-                await send(message)
-            elif message["type"] == "http.response.body" and start is not None:
-                chunks.append(message.get("body", b""))
-                if message.get("more_body", False):
-                    return
-                body = b"".join(chunks)
-                MutableHeaders(scope=start)["content-security-policy"] = csp(body)
-                await send(start)
-                await send({"type": "http.response.body", "body": body})
-            else:
-                await send(message)
+                headers["content-security-policy"] = self.policy.header()
+            await send(message)
 
         await self.app(scope, receive, wrapped)
 
@@ -142,42 +133,37 @@ ErrorPage = Callable[[Scope, int, str], Awaitable[Response]]
 
 
 class BodyLimit:
-    """Refuses, with a 413 page, any request body larger than `limit` bytes.
+    """Refuses, with a 413 page, any request body larger than `limit` bytes, and with a 408
+    page one that takes longer than `timeout` seconds to arrive (a slow sender would hold a
+    connection and a task for as long as it likes).
 
     The body is read here, up to the limit, before the app sees it: a lying or absent
     Content-Length (chunked upload) is caught as well as an honest one.
     """
 
-    def __init__(self, app: ASGIApp, limit: int, error_page: ErrorPage) -> None:
+    def __init__(self, app: ASGIApp, limit: int, error_page: ErrorPage,
+                 timeout: float = 15.0) -> None:
         self.app = app
         self.limit = limit
         self.error_page = error_page
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "0")
-        too_big = not declared.isdigit() or int(declared) > self.limit
-        body = b""
-        more = True
-        while more and not too_big:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            too_big = len(body) > self.limit
+        try:
+            async with asyncio.timeout(self.timeout):
+                read = await self._read(scope, receive)
+        except TimeoutError:
+            response = await self.error_page(scope, 408, "too_slow")
+            response.headers["connection"] = "close"
+            await response(scope, receive, send)
+            return
+        if read is None:
+            return  # the client left
+        body, too_big, more = read
         if too_big:
-            # Read (and drop) a moderate excess, so that the client, still sending, gets the
-            # page: closing on unread data resets the connection before the page arrives.
-            # A huge upload is cut short.
-            received = len(body)
-            honest = declared.isdigit() and int(declared) <= _DRAIN
-            while more and honest and received <= _DRAIN:
-                message = await receive()
-                received += len(message.get("body", b""))
-                more = message["type"] == "http.request" and message.get("more_body", False)
             response = await self.error_page(scope, 413, "too_large")
             if more:
                 response.headers["connection"] = "close"
@@ -193,6 +179,31 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _read(self, scope: Scope, receive: Receive) -> tuple[bytes, bool, bool] | None:
+        """The body (or its start), whether it is too big, whether more is still coming."""
+        declared = Headers(scope=scope).get("content-length", "0")
+        too_big = not declared.isdigit() or int(declared) > self.limit
+        body = b""
+        more = True
+        while more and not too_big:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            too_big = len(body) > self.limit
+        if too_big:
+            # Read (and drop) a moderate excess, so that the client, still sending, gets the
+            # page: closing on unread data resets the connection before the page arrives.
+            # A huge upload is cut short.
+            received = len(body)
+            honest = declared.isdigit() and int(declared) <= _DRAIN
+            while more and honest and received <= _DRAIN:
+                message = await receive()
+                received += len(message.get("body", b""))
+                more = message["type"] == "http.request" and message.get("more_body", False)
+        return body, too_big, more
 
 
 # --- Rate limit -----------------------------------------------------------------------------
@@ -254,10 +265,12 @@ class RateLimiter:
 
 
 def cross_site(headers: Headers) -> bool:
-    """Whether the browser says a form post comes from another site (Fetch metadata, Origin)."""
+    """Whether the browser says a form post comes from anywhere but this very origin (Fetch
+    metadata, else Origin). « same-site » is refused too: a sibling origin (another
+    subdomain, the same host on another port) is not our form."""
     site = headers.get("sec-fetch-site")
     if site is not None:
-        return site == "cross-site"
+        return site not in ("same-origin", "none")
     origin = headers.get("origin")
     if origin is None:
         return False

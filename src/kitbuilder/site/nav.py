@@ -6,6 +6,7 @@ ProperDocs and most Markdown site generators read too.
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, Any
 
 from kitbuilder import layout
@@ -15,15 +16,22 @@ if TYPE_CHECKING:
 
 
 def kit_nav(kit: Kit, base: str) -> list[Any]:
-    """Nav entries for every kit page, in the manifest's order."""
+    """Nav entries for every kit page, in the manifest's order.
+
+    MkDocs templates write titles as they are (no autoescape), so the kit's titles, which are
+    text, are given as HTML: « <b> » in a title is shown, never made an element.
+    """
+    t = html.escape
     return [
         f"{base}/index.md",
-        {kit.guide.title: f"{base}/guide.md"},
-        {kit.table.title: f"{base}/tableau.md"},
-        {"Fiches d’animation": [{s.title: f"{base}/{layout.sheet_page(s)}"} for s in kit.sheets]},
-        *([{"Outils de l’animateur": [{d.title: f"{base}/{layout.document_page(d)}"}
+        {t(kit.guide.title): f"{base}/guide.md"},
+        {t(kit.table.title): f"{base}/tableau.md"},
+        {"Fiches d’animation": [{t(s.title): f"{base}/{layout.sheet_page(s)}"}
+                                for s in kit.sheets]},
+        *([{"Outils de l’animateur": [{t(d.title): f"{base}/{layout.document_page(d)}"}
                                       for d in kit.documents]}] if kit.documents else []),
-        {kit.story.title: [{p.title: f"{base}/{layout.part_page(p)}"} for p in kit.story.parts]},
+        {t(kit.story.title): [{t(p.title): f"{base}/{layout.part_page(p)}"}
+                              for p in kit.story.parts]},
     ]
 
 

@@ -1,0 +1,64 @@
+"""The requests waiting to be stored, stored together: one transaction, one thread hop.
+
+SQLite takes one writer at a time. Storing each request in its own transaction, one after the
+other behind a lock, each through the thread pool, made the form's post path wait in line:
+at 50 clients, most of a post's time was spent queueing for the next hop to the thread pool.
+Here the requests that arrive while one batch is being written are written together in the
+next one. A visitor's answer still comes only after the transaction holding their request is
+committed: every 2xx is a stored row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+
+from kitbuilder.server import db
+
+_Waiting = tuple[db.Answers, str, "asyncio.Future[tuple[int, bool]]"]
+
+
+class BatchedStores:
+    """Stores requests once per form token (see db.store_once), in batches."""
+
+    def __init__(self, engine: Engine, token_lifetime: timedelta) -> None:
+        self.engine = engine
+        self.token_lifetime = token_lifetime
+        self._waiting: list[_Waiting] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def store(self, answers: db.Answers, nonce: str) -> tuple[int, bool]:
+        """The stored request's id, and whether it is new (False: this token stored it)."""
+        future: asyncio.Future[tuple[int, bool]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((answers, nonce, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await future
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                results = await run_in_threadpool(self._store_all, batch)
+            except Exception as exc:  # noqa: BLE001 - each waiting request hears of it
+                for *_, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (*_, future), result in zip(batch, results, strict=True):
+                if not future.done():  # a visitor gone meanwhile: their row is stored anyway
+                    future.set_result(result)
+
+    def _store_all(self, batch: list[_Waiting]) -> list[tuple[int, bool]]:
+        items = [(answers, nonce) for answers, nonce, _ in batch]
+        try:
+            return db.store_many(self.engine, items, self.token_lifetime)
+        except IntegrityError:
+            # Another process stored one of these tokens in between: the batch was rolled
+            # back whole; store each alone, as store_once settles such races.
+            return [db.store_once(self.engine, answers, nonce, self.token_lifetime)
+                    for answers, nonce in items]

@@ -1,0 +1,185 @@
+"""Descriptor exhaustion, on loopback only and bounded in count and time: idle sockets, slow
+headers, slow bodies and clients that stop reading must not stop the server answering."""
+
+# ruff: noqa: F811 (`site` is test_server's fixture, imported to be used by name)
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kitbuilder.server.config import Limits
+from kitbuilder.server.logs import Throttle
+from test_server import SECRET, running, settings_for, site  # noqa: F401
+
+DESCRIPTORS = 256  # the server's limit in the first test: a few hundred sockets reach it
+IDLE, SLOW = 300, 100
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# `kitbuilder serve`, in a process allowed few descriptors (soft and hard limit).
+LIMITED = ("import resource, runpy, sys; "
+           f"resource.setrlimit(resource.RLIMIT_NOFILE, ({DESCRIPTORS}, {DESCRIPTORS})); "
+           "sys.argv[0] = 'kitbuilder'; runpy.run_module('kitbuilder.cli', run_name='__main__')")
+
+
+def _connect(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock.setblocking(False)
+    return sock
+
+
+def test_hundreds_of_idle_and_slow_connections_leave_the_server_answering(
+        site: Path, tmp_path: Path) -> None:
+    port = _free_port()
+    log = tmp_path / "server.log"
+    env = {**os.environ, "SECRET_KEY": SECRET}
+    command = [sys.executable, "-c", LIMITED, "serve", "--site", str(site),
+               "--port", str(port), "--database-url", f"sqlite:///{tmp_path / 'db.sqlite3'}"]
+    held: list[socket.socket] = []
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, stdout=out, stderr=out, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        for _ in range(IDLE):  # connect, say nothing
+            held.append(_connect(port))
+        for _ in range(SLOW):  # a « slow loris »: headers that never end
+            sock = _connect(port)
+            sock.send(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            held.append(sock)
+        started = time.monotonic()
+        answered = 0
+        for n in range(20):
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/kit/guide/", timeout=5)
+                answered += answer.status_code == 200
+            except httpx.HTTPError:
+                pass
+            if n % 5 == 0:
+                for sock in held[n::7]:  # the slow ones keep trickling
+                    try:
+                        sock.send(b"x")
+                    except OSError:
+                        pass
+        took = time.monotonic() - started
+    finally:
+        for sock in held:
+            sock.close()
+        server.terminate()
+        server.wait(10)
+    text = log.read_text(errors="replace")
+    assert answered == 20, f"{answered}/20 answered while {len(held)} sockets were held"
+    assert took < 30
+    assert len(text) < 20_000 and "Traceback" not in text, text[-3000:]
+
+
+def test_headers_that_trickle_in_are_cut_off(site: Path, tmp_path: Path) -> None:
+    limits = Limits(header_timeout=1.0)
+    with running(settings_for(site, tmp_path, limits=limits)) as url:
+        port = int(url.rsplit(":", 1)[1])
+        first = socket.create_connection(("127.0.0.1", port), timeout=5)
+        first.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        after_answer = socket.create_connection(("127.0.0.1", port), timeout=5)
+        after_answer.sendall(b"GET /kit/guide/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert after_answer.recv(100).startswith(b"HTTP/1.1 200")
+        started = time.monotonic()
+        closed = {first: False, after_answer: False}
+        while not all(closed.values()) and time.monotonic() - started < 5:
+            for sock, done in list(closed.items()):
+                try:
+                    sock.sendall(b"X-a: b\r\n")  # a header line every 0.2 s, never the end
+                    sock.setblocking(False)
+                    try:
+                        closed[sock] = done or sock.recv(1 << 20) == b""
+                    except BlockingIOError:
+                        pass
+                    sock.setblocking(True)
+                except OSError:
+                    closed[sock] = True
+            time.sleep(0.2)
+        took = time.monotonic() - started
+        first.close()
+        after_answer.close()
+    assert all(closed.values()) and took < 3
+
+
+def test_a_body_that_never_finishes_gets_408(site: Path, tmp_path: Path) -> None:
+    limits = Limits(body_timeout=1.0)
+    with running(settings_for(site, tmp_path, limits=limits)) as url:
+        port = int(url.rsplit(":", 1)[1])
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        sock.sendall(b"POST /kit/demande HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n\r\nfunction=dir")
+        started = time.monotonic()
+        answer = sock.recv(200)
+        took = time.monotonic() - started
+        sock.close()
+    assert answer.startswith(b"HTTP/1.1 408") and took < 3
+
+
+def test_a_client_that_stops_reading_is_let_go(site: Path, tmp_path: Path) -> None:
+    copy = Path(shutil.copytree(site, tmp_path / "site"))
+    big = copy / "kit" / "fichiers" / "recit-1-matin.mp3"
+    big.write_bytes(os.urandom(1 << 20) * 24)  # more than every buffer on the way holds
+    size = big.stat().st_size
+    limits = Limits(write_timeout=1.0)
+    with running(settings_for(copy, tmp_path, limits=limits)) as url:
+        port = int(url.rsplit(":", 1)[1])
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(b"GET /kit/fichiers/recit-1-matin.mp3 HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(3)  # reads nothing for three write timeouts
+        received = b""
+        sock.settimeout(5)
+        try:
+            while chunk := sock.recv(1 << 16):
+                received += chunk
+        except OSError:
+            pass
+        sock.close()
+        assert httpx.get(f"{url}/", timeout=5).status_code == 200
+    assert 0 < len(received) < size  # abandoned part-way, not held forever
+
+
+def test_a_fault_repeated_endlessly_is_logged_a_few_times_only() -> None:
+    throttle = Throttle(burst=5, window=60)
+    records = [logging.LogRecord("asyncio", logging.ERROR, __file__, 1,
+                                 "socket.accept() out of system resource", None, None)
+               for _ in range(10_000)]
+    assert sum(throttle.filter(r) for r in records) == 5
+    other = logging.LogRecord("kitbuilder.server", logging.ERROR, __file__, 1, "other", None,
+                              None)
+    assert throttle.filter(other)
+    throttle._kinds[("asyncio", logging.ERROR, records[0].msg, None)][0] -= 61
+    late = replace_msg(records[0])
+    assert throttle.filter(late) and "9995 similar" in late.getMessage()
+
+
+def replace_msg(record: logging.LogRecord) -> logging.LogRecord:
+    return logging.LogRecord(record.name, record.levelno, __file__, 1, record.msg, None, None)
+
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
