@@ -74,7 +74,7 @@ def _reading_order(names: set[str]) -> list[str]:
              ((layout.KIT_PDF,), "le kit complet en un seul PDF, à imprimer"),
              ((layout.pdf(layout.GUIDE_DOCX), layout.GUIDE_DOCX), _GUIDE),
              ((layout.pdf(layout.TABLE_DOCX), layout.TABLE_DOCX), _TABLE)]
-    order = []
+    order: list[str] = []
     for choices, what in steps:
         name = next((n for n in choices if n in names), None)
         if name:
