@@ -97,6 +97,21 @@ def test_a_character_without_a_voice_speaks_with_the_narrator(tmp_path: Path) ->
     assert voices["Karim"] != voices[None]
 
 
+def test_every_reading_of_the_kits_lexicon_is_said_as_words(tmp_path: Path) -> None:
+    """espeak-ng phonemizes for every engine (Kokoro through kokoro-onnx): a reading must not
+    be spelt out letter by letter (« é-pade » after « l' » was « e accent aigu pade ») nor
+    switch to English."""
+    kit = load_kit(Path(__file__).resolve().parent.parent / "kit")
+    said = []
+    for written, reading in kit.lexicon:
+        for context in (f"l'{reading}", f"de {reading}", reading):
+            run = subprocess.run(["espeak-ng", "-v", "fr", "-x", "-q", context],
+                                 capture_output=True, text=True, check=True)
+            said.append((written, context, run.stdout.strip()))
+    bad = [s for s in said if "aksA~tEg" in s[2] or ("(en)" in s[2] and s[0][0].isalpha())]
+    assert not bad, bad
+
+
 # --- Voices measured on the decoded audio --------------------------------------------------------
 
 

@@ -26,13 +26,13 @@ class PaletteVoice:
     description: str
 
 
-# Measured with benchmarks/voice.py: the Kokoro speakers that read French best (see README).
+# Measured with benchmarks/voice.py (README): from the best understood in French to the least.
 PALETTE: dict[str, PaletteVoice] = {
-    "alpha": PaletteVoice("jf_alpha", True, "voix de femme, posée"),
     "gongitsune": PaletteVoice("jf_gongitsune", True, "voix de femme, claire"),
     "nezumi": PaletteVoice("jf_nezumi", True, "voix de femme, vive"),
-    "tebukuro": PaletteVoice("jf_tebukuro", True, "voix de femme, douce"),
     "kumo": PaletteVoice("jm_kumo", False, "voix d'homme"),
+    "tebukuro": PaletteVoice("jf_tebukuro", True, "voix de femme, douce"),
+    "alpha": PaletteVoice("jf_alpha", True, "voix de femme, posée, mal comprise en français"),
 }
 
 

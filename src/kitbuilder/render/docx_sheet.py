@@ -109,7 +109,9 @@ def _headed_rows(doc: Document, table: Table, items: tuple[str, ...]) -> None:
     first = int(usable * (0.45 if columns > 2 else 0.5))
     widths = [first] + [int((usable - first) / max(columns - 1, 1))] * (columns - 1)
     table.autofit = False
-    for row in table.rows:
+    for column, width in zip(table.columns, widths):  # the grid LibreOffice lays out by
+        column.width = Emu(width)
+    for row in table.rows:  # and each cell's own width, which Word reads
         for cell, width in zip(row.cells, widths):
             cell.width = Emu(width)
     for row, item in zip(table.rows[1:], items):

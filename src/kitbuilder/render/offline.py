@@ -13,7 +13,7 @@ import markdown
 
 from kitbuilder import csp, layout
 from kitbuilder.model import Kit
-from kitbuilder.render import bundle, pages
+from kitbuilder.render import bundle, offers, pages
 from kitbuilder.typography import NBSP
 
 VERSION = "1"  # change it when the offline pages change for the same sources
@@ -101,12 +101,13 @@ def _index(kit: Kit, names: dict[str, str]) -> str:
     if kit.subtitle:
         lines += [f"*{pages.esc(kit.subtitle)}*", ""]
     lines += [("Ces pages sont la copie hors ligne du kit : elles s’ouvrent dans un navigateur "
-               "depuis le dossier décompressé, sans connexion. Les documents Word à imprimer et "
-               "les enregistrements du récit sont dans le même dossier."), ""]
+               "depuis le dossier décompressé, sans connexion. Les documents à imprimer (PDF), "
+               "à modifier (Word) et les enregistrements du récit sont dans le même dossier."),
+              "", f"**[Le kit complet, à imprimer (PDF)]({layout.FILES}/{layout.KIT_PDF})**", ""]
     for heading, entries in pages.contents(kit):
         lines += [f"## {pages.esc(heading or 'Pour commencer')}", ""]
         for title, page, docx in entries:
-            word = f"[Word]({layout.FILES}/{docx})"
+            word = offers.offer("", docx, None)
             if page:
                 lines.append(f"- [{pages.esc(title)}]({page}) — {word}")
             else:

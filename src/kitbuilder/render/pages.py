@@ -125,11 +125,12 @@ def index(kit: Kit, offer: form.FormSettings | None = None, facts: Facts | None 
                          else f"- {esc(title)} — {files}")
         lines.append("")
     complete = offers.describe(layout.KIT_PDF, facts)
-    lines += [f"Tout le kit en un seul document à imprimer, avec sa couverture, son sommaire "
-              f"et son glossaire : **[{complete}]({layout.FILES}/{layout.KIT_PDF})**."
+    lines += [typeset(f"Tout le kit en un seul document à imprimer, avec sa couverture, son "
+                      f"sommaire et son glossaire : **[{complete}]({layout.FILES}/"
+                      f"{layout.KIT_PDF})**.")
               if openly else
-              f"Tout le kit en un seul document à imprimer, avec sa couverture, son sommaire "
-              f"et son glossaire : « Le kit complet » ({complete}).", ""]
+              typeset(f"Tout le kit en un seul document à imprimer, avec sa couverture, son "
+                      f"sommaire et son glossaire : « Le kit complet » ({complete})."), ""]
     if not openly:
         lines += ["## Télécharger le kit", "",
                   downloads.region(form.form(form.FormState(), offer.privacy_url), offer.privacy_url,
@@ -206,7 +207,7 @@ def summary_table(kit: Kit, facts: Facts | None = None) -> str:
 def sheet(kit: Kit, item: Sheet, facts: Facts | None = None) -> str:
     up = "../"
     lines = [f"# {esc(item.title)}", "", banner(kit, item), "",
-             offers.offer(up, layout.sheet_docx(item), facts) + "{ .kit-download }", "",
+             offers.offer(up, layout.sheet_docx(item), facts), "{ .kit-download }", "",
              ('<button type="button" class="md-button kit-print" data-kit-print hidden>'
              "Imprimer la fiche</button>"), "",
              f"*{esc(item.purpose)}*", ""]
