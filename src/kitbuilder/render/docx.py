@@ -11,7 +11,8 @@ from pathlib import Path
 from docx.document import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm
+from docx.shared import Cm, Emu
+from docx.table import Table
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from kitbuilder.model import (
@@ -29,6 +30,7 @@ from kitbuilder.model import (
     StoryPart,
     SummaryTable,
     TableBlock,
+    plain,
 )
 from kitbuilder.model import Document as KitDocument
 from kitbuilder.render import docx_base as base
@@ -40,7 +42,7 @@ from kitbuilder.typography import NBSP
 __all__ = ["REFERENCE", "VERSION", "guide", "guide_book", "sheet", "story", "story_book",
            "summary_table"]
 
-VERSION = "7"  # bump when the output changes for the same model, to refresh the cache
+VERSION = "8"  # bump when the output changes for the same model, to refresh the cache
 QUESTIONS = "Questions pour le groupe"
 
 
@@ -150,8 +152,30 @@ def _blocks(doc: Document, blocks: tuple[Block, ...]) -> None:
                 for cell, spans in zip(row.cells, cells):
                     _spans(cell.paragraphs[0], spans, bold=index == 0)
                     base.tight(cell.paragraphs[0])
+            _widths(doc, grid, block)
         elif isinstance(block, Aside):
             _aside(doc, block)
+
+
+def _widths(doc: Document, grid: Table, block: TableBlock) -> None:
+    """Columns as wide as what they hold, roughly: a column of minutes or acronyms stays
+    narrow, one of sentences takes the room (Word and LibreOffice would share it evenly)."""
+    section = doc.sections[0]
+    usable = int(section.page_width or 0) - int(section.left_margin or 0) - int(
+        section.right_margin or 0)
+    rows = (block.header, *block.rows)
+    def weight(i: int) -> float:
+        texts = [plain(row[i]) for row in rows if i < len(row)]
+        longest = max((len(word) for text in texts for word in text.split()), default=1)
+        return max(float(longest), sum(map(len, texts)) / len(texts)) ** 0.5
+
+    weights = [weight(i) for i in range(len(block.header))]
+    grid.autofit = False
+    for column, weight in zip(grid.columns, weights):
+        column.width = Emu(int(usable * weight / sum(weights)))
+    for row in grid.rows:
+        for cell, column in zip(row.cells, grid.columns):
+            cell.width = column.width
 
 
 def _aside(doc: Document, aside: Aside) -> None:
