@@ -206,3 +206,8 @@ def test_a_word_table_gives_its_columns_the_room_their_text_needs(tmp_path: Path
     assert minutes.width < happens.width < say.width
     assert minutes.width > 0.08 * (minutes.width + happens.width + say.width)  # « Minutes » fits
     assert script.title.startswith("Déroulé de la séance 1")
+
+
+def test_the_download_comes_before_the_landing_text(tmp_path: Path) -> None:
+    index = pages.index(load_kit(write_kit(tmp_path, WITH_TOOLS)))
+    assert index.index("Télécharger le kit") < index.index("Pour les directions")
