@@ -194,3 +194,20 @@ def test_every_tool_has_its_pdf_with_its_boxes_and_headed_rows(tmp_path: Path) -
         assert len(reader.pages) == sheet.pages, sheet.slug
         if sheet.slug == "evaluation-des-participants":
             assert "Le temps passé en valait la peine." in reader.pages[0].extract_text()
+
+
+def test_a_word_table_gives_its_columns_the_room_their_text_needs(tmp_path: Path) -> None:
+    kit = load_kit(ROOT / "kit")
+    script = next(d for d in kit.documents if d.slug == "deroule-seance-1")
+    out = tmp_path / "seance-1.docx"
+    jobs = {job.name: job for job in _jobs(kit)}
+    jobs["outil-deroule-seance-1.docx"].render(*jobs["outil-deroule-seance-1.docx"].args, out)
+    minutes, happens, say = docx.Document(str(out)).tables[0].columns
+    assert minutes.width < happens.width < say.width
+    assert minutes.width > 0.08 * (minutes.width + happens.width + say.width)  # « Minutes » fits
+    assert script.title.startswith("Déroulé de la séance 1")
+
+
+def test_the_download_comes_before_the_landing_text(tmp_path: Path) -> None:
+    index = pages.index(load_kit(write_kit(tmp_path, WITH_TOOLS)))
+    assert index.index("Télécharger le kit") < index.index("Pour les directions")

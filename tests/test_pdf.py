@@ -170,3 +170,13 @@ def test_in_the_whole_kit_each_sheet_takes_its_pages(built: BuildResult) -> None
               for n in range(1, len(built.kit.sheets) + 1)]
     for sheet, start, following in zip(built.kit.sheets, starts, starts[1:]):
         assert following - start == sheet.pages, sheet.slug
+
+
+def test_bookmarks_follow_the_sections(built: BuildResult) -> None:
+    reader = PdfReader(_pdfs(built)[layout.KIT_PDF])
+    top = [(" ".join(item.title.split()), reader.get_destination_page_number(item) + 1)
+           for item in reader.outline if not isinstance(item, list)]
+    titles = [t for t, _ in top]
+    expected = [" ".join(title.split()) for (_, title), _ in sections(built.kit)]
+    assert [t for t in titles if t in expected] == expected, titles
+    assert [p for _, p in top] == sorted(p for _, p in top)  # in reading order

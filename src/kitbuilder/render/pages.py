@@ -105,7 +105,6 @@ def index(kit: Kit, offer: form.FormSettings | None = None, facts: Facts | None 
     openly = offer.external_url is not None
     groups = contents(kit)
     lines = [f"# {esc(kit.title)}", "", f"*{esc(kit.subtitle)}*" if kit.subtitle else "", ""]
-    lines += blocks(kit.intro)
     if openly:
         lines += [f"**[Télécharger tout le kit (zip)]({layout.FILES}/{kit.bundle})**", "",
                   typeset("Vous utilisez le kit ? Dites-nous qui vous êtes en répondant à "
@@ -115,6 +114,8 @@ def index(kit: Kit, offer: form.FormSettings | None = None, facts: Facts | None 
         lines += [f"**[Télécharger le kit](#{form.ANCHOR})** — "
                   + typeset("les documents Word à imprimer et le kit complet (zip), après "
                             "un court formulaire."), ""]
+    # The download comes first, on a phone too; then the text for a director (kit.yml).
+    lines += blocks(kit.intro)
     lines += ["## Ce que contient le kit", ""]
     for heading, entries in groups:
         if heading:
