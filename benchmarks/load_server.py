@@ -217,7 +217,7 @@ def start_server(command: list[str], data: Path, name: str) -> tuple[subprocess.
                                    stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        found = re.search(rf"Uvicorn running on (http://{re.escape(HOST)}:\d+)",
+        found = re.search(rf"le serveur répond sur (http://{re.escape(HOST)}:\d+)",
                           log_file.read_text())
         if found:
             return process, found[1]

@@ -63,9 +63,12 @@ def rules(page) -> list[Rule]:
     return merged
 
 
-def find_text(page, text: str) -> dict | None:
-    """Where the first words of `text` are printed (a label may wrap after them)."""
-    words = re.findall(r"\w+", text)[:4]
+def find_text(page, text: str, bold: bool = False) -> dict | None:
+    """Where `text` (its first eight words) is printed, across line breaks; with `bold`, only
+    where it is set in a bold font (a heading, not the same words in running text)."""
+    words = re.findall(r"\w+", text)[:8]
     pattern = r"\W+".join(map(re.escape, words))
-    found = page.search(pattern, regex=True, case=True)
-    return found[0] if found else None
+    for found in page.search(pattern, regex=True, case=True):
+        if not bold or "Bold" in found["chars"][0]["fontname"]:
+            return found
+    return None

@@ -44,14 +44,23 @@ def server_database(tmp_path: Path) -> tuple[str, Path]:
     return f"sqlite:///{file}", file
 
 
-def test_an_admin_command_from_another_folder_creates_nothing_and_fails(tmp_path: Path):
+def test_an_admin_command_from_another_folder_creates_nothing_there(tmp_path: Path) -> None:
+    """The default database is the checkout's var/requests.sqlite3 wherever the command runs
+    (server/config.py): from another folder, nothing appears in that folder, and a checkout
+    whose server never started is told so instead of reporting an empty export."""
+    from kitbuilder.server.config import data_dir
+
+    default = data_dir() / "requests.sqlite3"
     run = kitbuilder("requests", "export", cwd=tmp_path)
-    assert run.returncode == 1 and run.stdout == ""
-    message = plain(run.stderr)
-    assert "pas de base de données des demandes" in message
-    assert str(tmp_path / "var" / "requests.sqlite3") in message
-    assert "créée par le serveur" in message and "Traceback" not in message
-    assert list(tmp_path.iterdir()) == []  # no var/, no empty database
+    assert list(tmp_path.iterdir()) == []  # no var/, no empty database here
+    if default.is_file():
+        assert run.returncode == 0 and run.stdout.startswith("date (heure de Paris)")
+    else:
+        assert run.returncode == 1 and run.stdout == ""
+        message = plain(run.stderr)
+        assert "pas de base de données des demandes" in message and str(default) in message
+        assert "créée par le serveur" in message and "Traceback" not in message
+        assert not default.exists()
 
 
 def test_a_mistyped_database_url_creates_no_folder_and_fails(tmp_path: Path,

@@ -49,7 +49,7 @@ def serving(site: Path, database: Path) -> Iterator[tuple[subprocess.Popen, str]
     drain = threading.Thread(target=process.stderr.read, daemon=True)
     try:
         started = ""
-        while "Uvicorn running on" not in started:
+        while "le serveur répond sur" not in started:
             line = process.stderr.readline()
             assert line, f"the server stopped before listening:\n{started}"
             started += line

@@ -187,9 +187,27 @@ def test_every_tool_has_its_pdf_with_its_boxes_and_headed_rows(tmp_path: Path) -
     text = " ".join(page.extract_text() for page in PdfReader(str(guide)).pages)
     assert "Cadre de référence" in text and "Orienter une personne en difficulté" in text
     assert "3114" in text
-    rating = next(s for s in kit.sheets if s.slug == "evaluation-des-participants")
-    out = tmp_path / "evaluation.pdf"
-    pdf.sheet(kit.imprint, rating, 8, len(kit.sheets), kit.phases, out)
-    reader = PdfReader(str(out))
-    assert len(reader.pages) == 1
-    assert "Le temps passé en valait la peine." in reader.pages[0].extract_text()
+    for number, sheet in enumerate(kit.sheets, 1):  # each on the pages it says it takes
+        out = tmp_path / f"{sheet.slug}.pdf"
+        pdf.sheet(kit.imprint, sheet, number, len(kit.sheets), kit.phases, out)
+        reader = PdfReader(str(out))
+        assert len(reader.pages) == sheet.pages, sheet.slug
+        if sheet.slug == "evaluation-des-participants":
+            assert "Le temps passé en valait la peine." in reader.pages[0].extract_text()
+
+
+def test_a_word_table_gives_its_columns_the_room_their_text_needs(tmp_path: Path) -> None:
+    kit = load_kit(ROOT / "kit")
+    script = next(d for d in kit.documents if d.slug == "deroule-seance-1")
+    out = tmp_path / "seance-1.docx"
+    jobs = {job.name: job for job in _jobs(kit)}
+    jobs["outil-deroule-seance-1.docx"].render(*jobs["outil-deroule-seance-1.docx"].args, out)
+    minutes, happens, say = docx.Document(str(out)).tables[0].columns
+    assert minutes.width < happens.width < say.width
+    assert minutes.width > 0.08 * (minutes.width + happens.width + say.width)  # « Minutes » fits
+    assert script.title.startswith("Déroulé de la séance 1")
+
+
+def test_the_download_comes_before_the_landing_text(tmp_path: Path) -> None:
+    index = pages.index(load_kit(write_kit(tmp_path, WITH_TOOLS)))
+    assert index.index("Télécharger le kit") < index.index("Pour les directions")

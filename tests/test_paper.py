@@ -37,15 +37,15 @@ def printed(kit: Kit, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pat
     folder = tmp_path_factory.mktemp("word")
     imprint = kit.imprint
     made = []
-    for sheet in kit.sheets:
+    for number, sheet in enumerate(kit.sheets, 1):
         made.append(folder / layout.sheet_docx(sheet))
-        docx.sheet(imprint, sheet, made[-1])
+        docx.sheet(imprint, sheet, number, len(kit.sheets), kit.phases, made[-1])
     made.append(folder / layout.GUIDE_DOCX)
-    docx.guide(imprint, kit.guide, made[-1])
+    docx.guide_book(imprint, kit.guide, kit.edition, made[-1])
     made.append(folder / layout.TABLE_DOCX)
     docx.summary_table(imprint, kit.table, made[-1])
     made.append(folder / layout.STORY_DOCX)
-    docx.story(imprint, kit.story.title, kit.story.parts, made[-1])
+    docx.story_book(imprint, kit.story.title, kit.story.parts, kit.edition, made[-1])
     for part in kit.story.parts:
         made.append(folder / layout.part_docx(part))
         docx.story(imprint, kit.story.title, (part,), made[-1])
@@ -58,25 +58,31 @@ def _measure(sheet: Sheet, pdf: Path) -> list[str]:
     with pdfplumber.open(pdf) as document:
         if len(document.pages) != sheet.pages:
             problems.append(f"{len(document.pages)} pages for a budget of {sheet.pages}")
-        page = document.pages[0]
-        drawn = rules(page)
-        labels = [find_text(page, field.label) for field in sheet.fields]
-        missing = [f.label for f, found in zip(sheet.fields, labels) if found is None]
+        pages = document.pages[:sheet.pages]
+        # Each field on the page where its label is printed, down to the next label there.
+        found = [next(((n, hit) for n, page in enumerate(pages)
+                       if (hit := find_text(page, field.label, bold=True))), None)
+                 for field in sheet.fields]
+        missing = [f.label for f, where in zip(sheet.fields, found) if where is None]
         if missing:
-            return [*problems, f"labels not found on page 1: {missing}"]
-        footer = find_text(page, sheet.title.split()[0] + " " + "Page")
-        foot = page.height - 20 * MM if footer is None else footer["top"]
-        ends = [label["top"] for label in labels[1:]] + [foot]
-        for field, label, end in zip(sheet.fields, labels, ends):
-            inside = [r.top for r in drawn if label["bottom"] - 1 < r.top < end]
-            problems += _field_problems(field, label["bottom"], inside)
-        ink = [c["bottom"] for c in page.chars if c["bottom"] < foot - 5 * MM]
-        lowest = max([*ink, *(r.top for r in drawn if r.top < foot - 5 * MM)])
-        area_bottom = page.height - 20 * MM
-        if area_bottom - lowest > MAX_BLANK:
-            problems.append(f"{(area_bottom - lowest) / MM:.0f} mm left blank at the foot")
-        if area_bottom - lowest > page.height / 4:
-            problems.append("more than a quarter of the page left blank")
+            return [*problems, f"labels not found: {missing}"]
+        for number, page in enumerate(pages):
+            drawn = rules(page)
+            footer = find_text(page, f"Page {number + 1} sur")
+            foot = footer["top"] if footer else page.height - 12 * MM
+            here = [(f, hit) for f, (n, hit) in zip(sheet.fields, found) if n == number]
+            ends = [hit["top"] for _, hit in here[1:]] + [foot]
+            for (field, label), end in zip(here, ends):
+                inside = [r.top for r in drawn if label["bottom"] - 1 < r.top < end]
+                problems += _field_problems(field, label["bottom"], inside)
+            if number == len(pages) - 1:
+                ink = [c["bottom"] for c in page.chars if c["bottom"] < foot - 2 * MM]
+                lowest = max([*ink, *(r.top for r in drawn if r.top < foot - 2 * MM)])
+                blank = foot - 3 * MM - lowest  # the footer sits 3 mm below the writing area
+                if sheet.pages == 1 and blank > MAX_BLANK:
+                    problems.append(f"{blank / MM:.0f} mm left blank at the foot")
+                if blank > page.height / 4:
+                    problems.append("more than a quarter of the page left blank")
     return [f"{sheet.slug}: {p}" for p in problems]
 
 
@@ -96,8 +102,9 @@ def _field_problems(field, label_bottom: float, tops: list[float]) -> list[str]:
             return [f"{name}: box of {gaps[0] / MM:.0f} mm for height {field.height} cm"]
         return []
     if isinstance(field, TableField):
-        if len(tops) != field.rows + 2:
-            return [f"{name}: {len(tops) - 2} rows drawn for rows: {field.rows}"]
+        rows = len(field.items) + field.rows
+        if len(tops) != rows + 2:
+            return [f"{name}: {len(tops) - 2} rows drawn for {rows} (items and rows)"]
         short = [f"{g / MM:.1f}" for g in gaps[1:] if g < MIN_ROW - 0.5 * MM]
         return [f"{name}: rows of {short} mm"] if short else []
     assert isinstance(field, ChecklistField)

@@ -146,8 +146,11 @@ def test_the_pages_offer_the_pdf_first_with_size_and_pages(built: BuildResult) -
                      r"\(\.\./fichiers/fiche-regles\.pdf\) · \*\*Modifier\u00a0:\*\* "
                      r"\[Word, \d+\u00a0ko\]\(\.\./fichiers/fiche-regles\.docx\)", sheet), sheet
     assert built.pages["guide.md"].index("PDF") < built.pages["guide.md"].index("Word")
+    # Each story part says how long it plays (beside how each scene is voiced).
+    assert re.search(r"Durée de l’écoute\u00a0: \d+\u00a0min\u00a0\d\d\u00a0s\.",
+                     built.pages["recit/matin.md"]), built.pages["recit/matin.md"][:600]
     index = built.pages["index.md"]
-    assert "« Le kit complet » (PDF, " in index
+    assert "«\u00a0Le kit complet\u00a0» (PDF, " in index  # typeset, like every line
     assert '"kit-complet.pdf"' in index  # the download list after the form
 
 
@@ -167,3 +170,13 @@ def test_in_the_whole_kit_each_sheet_takes_its_pages(built: BuildResult) -> None
               for n in range(1, len(built.kit.sheets) + 1)]
     for sheet, start, following in zip(built.kit.sheets, starts, starts[1:]):
         assert following - start == sheet.pages, sheet.slug
+
+
+def test_bookmarks_follow_the_sections(built: BuildResult) -> None:
+    reader = PdfReader(_pdfs(built)[layout.KIT_PDF])
+    top = [(" ".join(item.title.split()), reader.get_destination_page_number(item) + 1)
+           for item in reader.outline if not isinstance(item, list)]
+    titles = [t for t, _ in top]
+    expected = [" ".join(title.split()) for (_, title), _ in sections(built.kit)]
+    assert [t for t in titles if t in expected] == expected, titles
+    assert [p for _, p in top] == sorted(p for _, p in top)  # in reading order

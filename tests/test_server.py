@@ -585,7 +585,7 @@ def test_kitbuilder_serve_runs_the_whole_flow_and_logs_nothing_personal(site: Pa
         cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
     try:
         started = ""
-        while "Uvicorn running on" not in started:
+        while "le serveur répond sur" not in started:
             line = process.stderr.readline()
             assert line, "the server stopped before listening"
             started += line
@@ -600,10 +600,13 @@ def test_kitbuilder_serve_runs_the_whole_flow_and_logs_nothing_personal(site: Pa
         process.terminate()
         logs = started + process.communicate(timeout=15)[1]
     assert "POST /kit/demande 303" in logs and "kit request 1 stored" in logs
+    # A normal start reads as one: French lines, no « uvicorn.error », no ERROR.
+    assert "uvicorn: application prête" in logs and "processus du serveur démarré" in logs
+    assert "uvicorn.error" not in logs and " ERROR " not in logs
     for secret in (VALID["email"], VALID["establishment"], token, "jeton"):
         assert secret not in logs
     assert not [line for line in logs.splitlines()
-                if "127.0.0.1" in line and "Uvicorn running on" not in line]
+                if "127.0.0.1" in line and "le serveur répond sur" not in line]
     assert not (tmp_path / "var" / "secret.key").exists()  # SECRET_KEY came from the env
 
 

@@ -59,7 +59,7 @@ def test_lines_are_drawn_one_per_line_at_least_9_mm_apart(built: BuildResult) ->
 
 def test_a_sheet_grows_its_writing_spaces_into_the_free_page(built: BuildResult) -> None:
     follow_up = _open(built, "fiche-suivi.docx")
-    proposals, remarks = follow_up.tables
+    proposals, remarks = follow_up.tables[-2:]
     assert [c.text for c in proposals.rows[0].cells][-1] == "Où en est-on"
     assert len(proposals.rows) == 7 and all(c.text == "" for c in proposals.rows[3].cells)
     # The source's 5 cm is the least: the page has room for more.
@@ -142,3 +142,41 @@ def test_old_name_count_still_reads_but_not_with_lines(kit_dir: Path) -> None:
     with pytest.raises(KitError) as raised:
         load_kit(kit_dir)
     assert "regles.yml" in str(raised.value) and "count" in str(raised.value)
+
+
+def test_the_guide_has_a_cover_and_ends_with_credits_contacts_edition_and_licence(
+        built: BuildResult) -> None:
+    guide = _open(built, "guide-de-demarrage.docx")
+    assert len(guide.inline_shapes) == 1  # the association's logo, on the cover
+    cover = [p.text for p in guide.paragraphs[:6]]
+    assert "Discuter du travail" in cover and "Guide de démarrage" in cover
+    assert any("Mieux-être & Travail" in t and "Édition du 1er mars 2026" in t for t in cover)
+    assert guide.sections[0].different_first_page_header_footer  # no header on the cover
+    headings = [p.text for p in guide.paragraphs if p.style.name == "Heading 1"]
+    assert headings[-1] == "Crédits et contacts"
+    back = "\n".join(p.text for p in guide.paragraphs[-14:])
+    for expected in ("Rédaction : l’équipe du kit.", "contact@example.org", "01 00 00 00 00",
+                     "Creative Commons BY-NC-SA 4.0", "Édition du 1er mars 2026"):
+        assert expected.replace(" :", "\u00a0:") in back or expected in back, expected
+
+
+def test_the_complete_story_opens_on_a_cover_not_a_page_holding_its_title(
+        built: BuildResult) -> None:
+    story = _open(built, "recit-complet.docx")
+    assert len(story.inline_shapes) == 1
+    parts = [p for p in story.paragraphs if p.style.name == "Heading 1"]
+    # The cover ends with a page break: the first part follows it, the others start a page.
+    assert not parts[0].paragraph_format.page_break_before
+    assert all(p.paragraph_format.page_break_before for p in parts[1:])
+    assert "24\u00a0h en Ehpad, le récit complet" in [p.text for p in story.paragraphs[:6]]
+
+
+def test_a_sheet_carries_its_banner_and_info_box(built: BuildResult) -> None:
+    sheet = _open(built, "fiche-regles.docx")
+    banner, info = sheet.tables[0], sheet.tables[1]
+    assert banner.rows[0].cells[0].text == "Fiche 1 sur 2 · Animer"
+    fill = banner.rows[0].cells[0]._tc.tcPr.find(qn("w:shd")).get(qn("w:fill"))
+    assert fill == "B3400F"  # the phase's colour
+    assert [row.cells[0].text for row in info.rows] == ["Quand", "Avec qui", "Durée",
+                                                        "À prévoir"]
+    assert info.rows[3].cells[1].text == "Des feutres"

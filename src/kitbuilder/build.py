@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +97,8 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
     members = tuple((f.name, f.path) for f in files)
     readme = bundle.readme(kit.title, kit.subtitle, kit.publisher,
                            tuple((f.name, f.description) for f in files)
-                           + ((offline.START, offline.START_DESCRIPTION),))
+                           + ((offline.START, offline.START_DESCRIPTION),),
+                           kit.edition)
     folder = kit.bundle.removesuffix(".zip")
     sources = tuple(sorted(site_pages.items()))
     files.append(_run(cache, _Job(kit.bundle, "Tout le kit", offline.bundle_with_pages,
@@ -149,18 +150,20 @@ def _audio_jobs(kit: Kit, plan: narration.PartAudio, tools: dict[str, Any]) -> l
 def _jobs(kit: Kit) -> list[_Job]:
     imprint, story = kit.imprint, kit.story
     jobs = [
-        _Job(layout.GUIDE_DOCX, kit.guide.title, docx.guide, (imprint, kit.guide), docx.VERSION),
+        _Job(layout.GUIDE_DOCX, kit.guide.title, docx.guide_book,
+             (imprint, kit.guide, kit.edition), docx.VERSION),
         _Job(layout.TABLE_DOCX, kit.table.title, docx.summary_table, (imprint, kit.table),
              docx.VERSION),
     ]
-    jobs += [_Job(layout.sheet_docx(s), f"Fiche : {s.title}", docx.sheet, (imprint, s),
-                  docx.VERSION) for s in kit.sheets]
+    jobs += [_Job(layout.sheet_docx(s), f"Fiche : {s.title}", docx.sheet,
+                  (imprint, s, n, len(kit.sheets), kit.phases), docx.VERSION)
+             for n, s in enumerate(kit.sheets, 1)]
     jobs += [_Job(layout.document_docx(d), d.title, docx.guide, (imprint, d), docx.VERSION)
              for d in kit.documents]
     jobs += [_Job(layout.part_docx(p), f"{story.title} : {p.title}", docx.story,
                   (imprint, story.title, (p,)), docx.VERSION) for p in story.parts]
-    jobs.append(_Job(layout.STORY_DOCX, f"{story.title} : le récit complet", docx.story,
-                     (imprint, story.title, story.parts), docx.VERSION))
+    jobs.append(_Job(layout.STORY_DOCX, f"{story.title} : le récit complet", docx.story_book,
+                     (imprint, story.title, story.parts, kit.edition), docx.VERSION))
     return jobs
 
 
@@ -186,7 +189,9 @@ def _pdf_jobs(kit: Kit) -> list[_Job]:
                      pdf.VERSION))
     jobs.append(_Job(layout.KIT_PDF, f"{kit.title} : le kit complet", pdf.complete, (kit,),
                      pdf.VERSION))
-    return jobs
+    # LISEZMOI tells each PDF from its Word file by this.
+    return [replace(job, description=f"{job.description} (PDF, à imprimer)")
+            for job in jobs]
 
 
 def _run(cache: Cache, job: _Job, salt: str) -> OutputFile:

@@ -4,9 +4,11 @@ background under `mkdocs serve` so that serving never waits for it."""
 from __future__ import annotations
 
 import posixpath
+import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +24,8 @@ from kitbuilder.typography import typeset
 
 if TYPE_CHECKING:  # imported on every build: the build machinery only when it runs
     from kitbuilder.build import BuildResult
+    from kitbuilder.model import StoryPart
+    from kitbuilder.site.inputs import KitInputs
 
 log = get_plugin_logger("kitbuilder.mkdocs.kit_plugin")
 
@@ -39,6 +43,51 @@ def _site_url(link: str, page: Page, files: Files) -> str:
         log.warning(f"{page.file.src_uri}: the player's file {link} is not in the site")
         return link
     return get_relative_url(target.url, page.file.url)
+
+
+# The player, its download links and its chapters, as render/pages.py writes them.
+_PLAYER = re.compile(r'<div class="kit-player">.*?</nav>', re.DOTALL)
+_DOWNLOADS = "{ .kit-download }\n\n"  # the end of each download line of a page
+_FIRST_SCENE = '<div class="kit-scene"'
+NEWER_COMING = ("*Un enregistrement plus récent de cette partie est en cours de fabrication : "
+                "vous entendez la version précédente, la page se rechargera quand il sera "
+                "prêt.*\n{ .kit-audio-pending }")
+
+
+def keep_previous(added: KitInputs, previous: KitInputs | None, pending: tuple[str, ...],
+                  parts: tuple[StoryPart, ...], base: str) -> KitInputs:
+    """What the site shows while the audio in `pending` is made again: each part's previous
+    recording (its MP3 and transcript, still in the cache), with its player on the part's new
+    page and a line saying a newer recording is coming, instead of no player at all."""
+    if previous is None:
+        return added
+    from kitbuilder import layout
+
+    old_files = dict(previous.files)
+    files = dict(added.files)
+    pages = dict(added.pages)
+    for part in parts:
+        mp3, vtt = layout.part_mp3(part), layout.part_vtt(part)
+        paths = [f"{base}/{layout.FILES}/{name}" for name in (mp3, vtt)]
+        page = f"{base}/{layout.part_page(part)}"
+        player = _PLAYER.search(previous.pages.get(page, ""))
+        if mp3 not in pending or player is None or not all(
+                p in old_files and Path(old_files[p]).is_file() for p in paths):
+            continue
+        for path in paths:
+            files[path] = old_files[path]
+        # Where render/pages.py puts the player: after the page's download lines.
+        text = pages[page]
+        scenes = text.find(_FIRST_SCENE)
+        at = text.rfind(_DOWNLOADS, 0, scenes if scenes >= 0 else len(text))
+        if at < 0:
+            continue
+        at += len(_DOWNLOADS)
+        shown = player[0] + "\n\n" + typeset(NEWER_COMING) + "\n\n"
+        pages[page] = text[:at] + shown + text[at:]
+        log.info(typeset(f"audio : « {part.title} » garde son enregistrement précédent en "
+                         "attendant le nouveau"))
+    return replace(added, pages=pages, files=list(files.items()))
 
 
 class BackgroundAudio:

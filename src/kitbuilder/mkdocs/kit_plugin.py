@@ -25,7 +25,7 @@ from kitbuilder import csp
 from kitbuilder.errors import KitError, problems
 from kitbuilder.mkdocs import live
 from kitbuilder.mkdocs import snapshot as mkdocs_snapshot
-from kitbuilder.mkdocs.audio import BackgroundAudio, resolve_media
+from kitbuilder.mkdocs.audio import BackgroundAudio, keep_previous, resolve_media
 from kitbuilder.mkdocs.messages import say_nav_in_french
 from kitbuilder.site import inputs
 from kitbuilder.site.inputs import KitInputs
@@ -91,9 +91,9 @@ class KitPlugin(BasePlugin[KitConfig]):
         voice_file = self._path(config, voice) if voice else None
         key = mkdocs_snapshot.fingerprint(dict(self.config), kit_dir, audio_dir, voice_file,
                                           self.config.piper)
-        self.added = mkdocs_snapshot.load(cache, key)
+        previous, self.added = self.added, mkdocs_snapshot.load(cache, key)
         if self.added is None:
-            self.added = self._build(kit_dir, audio_dir, voice_file, cache, key)
+            self.added = self._build(kit_dir, audio_dir, voice_file, cache, key, previous)
         else:
             self._tell(f"kit: nothing changed since the last build, {len(self.added.files)} "
                        "files reused from the cache", self.added, pending=False)
@@ -110,7 +110,7 @@ class KitPlugin(BasePlugin[KitConfig]):
             log.info(typeset("audio : tout vient du cache, rien à refaire"))
 
     def _build(self, kit_dir: Path, audio_dir: Path, voice_file: Path | None, cache: Path,
-               key: str) -> KitInputs:
+               key: str, previous: KitInputs | None = None) -> KitInputs:
         """Build the kit (audio under `mkdocs serve` in the background); what it adds, kept
         under `key` when it is complete."""
         from kitbuilder.build import build_kit
@@ -132,6 +132,9 @@ class KitPlugin(BasePlugin[KitConfig]):
         added = inputs.kit_inputs(result, base, offer)
         self._tell(result.summary(), added, pending=bool(result.audio_pending))
         if result.audio_pending:
+            # Meanwhile the previous recording of each part plays, with a word about it.
+            added = keep_previous(added, previous, result.audio_pending,
+                                  result.kit.story.parts, base)
             self.audio.make(build, result.audio_pending)
         else:
             mkdocs_snapshot.save(cache, key, added)

@@ -55,6 +55,8 @@ class SitePlugin(BasePlugin[SiteConfig]):
         say_nav_in_french(Path(config.config_file_path), Path(config.docs_dir))
         self.data = _or_stop(lambda: load_site_data(self.root / self.config.data_dir, self.root))
         self.values = site_pages.context(self.data, datetime.now())
+        self.paragraphs: dict[str, list[str]] = {}
+        self.descriptions: dict[str, str] | None = None
         kit_dir = self.root / self.config.kit_dir
         self.values["kit_licence"] = _or_stop(
             lambda: read_licence(kit_dir, self.root)) if (kit_dir / MANIFEST).is_file() else None
@@ -99,11 +101,17 @@ class SitePlugin(BasePlugin[SiteConfig]):
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
                         files: Files) -> str | None:
         if not page.meta.get("description"):  # a page that gives none: its first lines
-            page.meta["description"] = meta.describe(html)
+            self.paragraphs[page.file.src_uri] = meta.paragraphs(html)
         return html
 
     def on_page_context(self, context: TemplateContext, *, page: Page, config: MkDocsConfig,
                         nav: Navigation) -> TemplateContext | None:
+        # Every page's content is rendered before any template: pages without a description
+        # of their own get one from their first own lines, lines several pages share left out.
+        if self.descriptions is None:
+            self.descriptions = meta.distinct(self.paragraphs)
+        if page.file.src_uri in self.descriptions:
+            page.meta["description"] = self.descriptions[page.file.src_uri]
         # A page of a sub-section names it (« Le matin – 24 h en Ehpad – … »).
         section = page.parent.title if page.parent and len(list(page.ancestors)) >= 2 else None
         own = meta.plain(page.title or "") if not page.is_homepage else ""

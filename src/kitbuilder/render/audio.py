@@ -86,9 +86,12 @@ def _pieces(part: PartAudio, engine: Engine, store: Cache, progress: Progress,
                 if section.recording or audio_dir is None or not engine.stores:
                     out.append(paths)
                     continue
-                scene = stored.find(audio_dir, part.slug, key) or stored.write(
-                    audio_dir, part.slug, number, key, engine.label,
-                    [sound.read_pcm(path) for path in paths])
+                scene = stored.find(audio_dir, part.slug, key)
+                if scene is None:  # write() gives the file's path: the scene is made here
+                    pcm = [sound.read_pcm(path) for path in paths]
+                    scene = stored.StoredScene(
+                        stored.write(audio_dir, part.slug, number, key, engine.label, pcm),
+                        tuple(len(piece) for piece in pcm))
                 progress(typeset(f"audio « {part.title} » : narration gardée dans "
                                  f"{Path(audio_dir).name}/{scene.path.relative_to(audio_dir)}"))
             kept.add(scene.path)

@@ -11,7 +11,8 @@ from pathlib import Path
 from docx.document import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm
+from docx.shared import Cm, Emu
+from docx.table import Table
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from kitbuilder.model import (
@@ -19,6 +20,7 @@ from kitbuilder.model import (
     STEP_COLUMNS,
     Aside,
     Block,
+    Edition,
     Guide,
     Heading,
     Imprint,
@@ -28,16 +30,19 @@ from kitbuilder.model import (
     StoryPart,
     SummaryTable,
     TableBlock,
+    plain,
 )
 from kitbuilder.model import Document as KitDocument
 from kitbuilder.render import docx_base as base
+from kitbuilder.render import docx_matter as matter
 from kitbuilder.render.docx_base import REFERENCE
 from kitbuilder.render.docx_sheet import sheet
 from kitbuilder.typography import NBSP
 
-__all__ = ["REFERENCE", "VERSION", "guide", "sheet", "story", "summary_table"]
+__all__ = ["REFERENCE", "VERSION", "guide", "guide_book", "sheet", "story", "story_book",
+           "summary_table"]
 
-VERSION = "7"  # bump when the output changes for the same model, to refresh the cache
+VERSION = "8"  # bump when the output changes for the same model, to refresh the cache
 QUESTIONS = "Questions pour le groupe"
 
 
@@ -49,16 +54,24 @@ def guide(imprint: Imprint, item: Guide | KitDocument, out: Path) -> None:
     base.save(doc, out)
 
 
+def guide_book(imprint: Imprint, item: Guide, edition: Edition, out: Path) -> None:
+    """The getting-started guide: a cover, the guide, the credits page."""
+    doc = base.document(imprint, item.title)
+    matter.cover(doc, imprint, item.title, edition)
+    _blocks(doc, item.blocks)
+    matter.credits_page(doc, edition)
+    base.save(doc, out)
+
+
 def summary_table(imprint: Imprint, table: SummaryTable, out: Path) -> None:
     doc = base.document(imprint, table.title)
     base.landscape(doc)
-    section = doc.sections[0]
     base.title(doc, table.title, imprint.title)
     if table.intro:
         doc.add_paragraph(table.intro)
     headers = ["Étape", *(label for _, label in STEP_COLUMNS)]
     grid = base.grid(doc, headers, len(table.steps))
-    usable = section.page_width - section.left_margin - section.right_margin
+    usable = base.usable(doc)[0]
     # The step's name is short; the five descriptive columns share the rest of the width.
     widths = [Cm(3.7)] + [int((usable - Cm(3.7)) / len(STEP_COLUMNS))] * len(STEP_COLUMNS)
     for row in grid.rows:
@@ -77,25 +90,45 @@ def story(imprint: Imprint, story_title: str, parts: tuple[StoryPart, ...], out:
     title = story_title if len(parts) > 1 else f"{story_title} — {parts[0].title}"
     doc = base.document(imprint, title)
     base.title(doc, story_title, imprint.title)
-    for part in parts:
-        heading = doc.add_heading(part.title, level=1)
-        heading.paragraph_format.page_break_before = len(parts) > 1
-        _blocks(doc, part.intro)
-        for scene in part.scenes:
-            doc.add_heading(scene.title, level=2)
-            _blocks(doc, scene.blocks)
-            if scene.questions:
-                # A bold line, not a heading: Word's navigation pane lists the scenes only.
-                label = doc.add_paragraph()
-                label.add_run(SCENE_QUESTIONS).bold = True
-                label.paragraph_format.keep_with_next = True
-                _blocks(doc, (ListBlock(scene.questions),))
-        doc.add_heading(QUESTIONS, level=2)
-        # The questions are read together: never split across two pages.
-        questions = _list(doc, ListBlock(part.questions, ordered=True))
-        for paragraph in questions[:-1]:
-            paragraph.paragraph_format.keep_with_next = True
+    _parts(doc, parts, first_break=len(parts) > 1)
     base.save(doc, out)
+
+
+def story_book(imprint: Imprint, story_title: str, parts: tuple[StoryPart, ...],
+               edition: Edition, out: Path) -> None:
+    """The complete story: a cover (rather than a first page holding only the title), then
+    each part on a page of its own."""
+    doc = base.document(imprint, story_title)
+    matter.cover(doc, imprint, f"{story_title}, le récit complet", edition)
+    _parts(doc, parts, first_break=False)
+    base.save(doc, out)
+
+
+def _parts(doc: Document, parts: tuple[StoryPart, ...], first_break: bool) -> None:
+    with base.in_parts(doc) as part_done:
+        for index, part in enumerate(parts):
+            _part(doc, part, page_break=first_break or index > 0)
+            part_done()
+
+
+def _part(doc: Document, part: StoryPart, page_break: bool) -> None:
+    heading = doc.add_heading(part.title, level=1)
+    heading.paragraph_format.page_break_before = page_break
+    _blocks(doc, part.intro)
+    for scene in part.scenes:
+        doc.add_heading(scene.title, level=2)
+        _blocks(doc, scene.blocks)
+        if scene.questions:
+            # A bold line, not a heading: Word's navigation pane lists the scenes only.
+            label = doc.add_paragraph()
+            label.add_run(SCENE_QUESTIONS).bold = True
+            label.paragraph_format.keep_with_next = True
+            _blocks(doc, (ListBlock(scene.questions),))
+    doc.add_heading(QUESTIONS, level=2)
+    # The questions are read together: never split across two pages.
+    questions = _list(doc, ListBlock(part.questions, ordered=True))
+    for paragraph in questions[:-1]:
+        paragraph.paragraph_format.keep_with_next = True
 
 
 # --- building blocks --------------------------------------------------------------------------
@@ -119,8 +152,30 @@ def _blocks(doc: Document, blocks: tuple[Block, ...]) -> None:
                 for cell, spans in zip(row.cells, cells):
                     _spans(cell.paragraphs[0], spans, bold=index == 0)
                     base.tight(cell.paragraphs[0])
+            _widths(doc, grid, block)
         elif isinstance(block, Aside):
             _aside(doc, block)
+
+
+def _widths(doc: Document, grid: Table, block: TableBlock) -> None:
+    """Columns as wide as what they hold, roughly: a column of minutes or acronyms stays
+    narrow, one of sentences takes the room (Word and LibreOffice would share it evenly)."""
+    section = doc.sections[0]
+    usable = int(section.page_width or 0) - int(section.left_margin or 0) - int(
+        section.right_margin or 0)
+    rows = (block.header, *block.rows)
+    def weight(i: int) -> float:
+        texts = [plain(row[i]) for row in rows if i < len(row)]
+        longest = max((len(word) for text in texts for word in text.split()), default=1)
+        return max(float(longest), sum(map(len, texts)) / len(texts)) ** 0.5
+
+    weights = [weight(i) for i in range(len(block.header))]
+    grid.autofit = False
+    for column, weight in zip(grid.columns, weights):
+        column.width = Emu(int(usable * weight / sum(weights)))
+    for row in grid.rows:
+        for cell, column in zip(row.cells, grid.columns):
+            cell.width = column.width
 
 
 def _aside(doc: Document, aside: Aside) -> None:

@@ -9,18 +9,21 @@ python-docx's default template (US Letter, English, Word 2010 mode).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from importlib.resources import files
 from pathlib import Path
 
 import docx
 from docx.document import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
-from docx.shared import Pt
+from docx.shared import Emu, Pt
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
@@ -57,6 +60,44 @@ def document(imprint: Imprint, title: str) -> Document:
     footer.add_run(f"{NBSP}sur{NBSP}")
     field_code(footer, "NUMPAGES")
     return doc
+
+
+def usable(doc: Document) -> tuple[int, int]:
+    """Width and height (EMU) of the first section's page inside its margins."""
+    section = doc.sections[0]
+    def size(length: int | None) -> int:
+        return int(length or 0)
+    return (size(section.page_width) - size(section.left_margin) - size(section.right_margin),
+            size(section.page_height) - size(section.top_margin) - size(section.bottom_margin))
+
+
+@contextlib.contextmanager
+def in_parts(doc: Document) -> Iterator[Callable[[], None]]:
+    """Build a long document part by part: call the function given after each part.
+
+    python-docx finds where each new paragraph goes by walking the body for its final
+    `w:sectPr`, so every addition cost as much as the document so far: the complete story's
+    Word file grew with the square of its length (76 s for 150 parts). Each finished part is
+    moved out of the body, and everything put back in order at the end; the bytes are the same.
+    """
+    body = doc.element.body
+    end = qn("w:sectPr")
+    finished: list[BaseOxmlElement] = []
+
+    def set_aside() -> None:
+        for child in list(body):
+            if child.tag != end:
+                body.remove(child)
+                finished.append(child)
+
+    yield set_aside
+    set_aside()
+    sections = body.find(end)
+    for child in finished:
+        if sections is not None:
+            sections.addprevious(child)
+        else:
+            body.append(child)
 
 
 def landscape(doc: Document) -> None:
@@ -112,7 +153,7 @@ def numbered(doc: Document, count: int) -> list[Paragraph]:
 def grid(doc: Document, headers: list[str], rows: int) -> Table:
     """A bordered table; its first row, when `headers` say something, is a header row: bold,
     repeated at the top of each page, never split."""
-    table = doc.add_table(rows=rows + (1 if any(headers) else 0), cols=len(headers))
+    table: Table = doc.add_table(rows=rows + (1 if any(headers) else 0), cols=len(headers))
     table.style = doc.styles["Table Grid"]
     if any(headers):
         header = table.rows[0]
@@ -138,6 +179,9 @@ def keep_row_whole(row: _Row) -> None:
 _ROW_ORDER = ("w:cnfStyle", "w:divId", "w:gridBefore", "w:gridAfter", "w:wBefore", "w:wAfter",
               "w:cantSplit", "w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc",
               "w:hidden")
+_CELL_ORDER = ("w:cnfStyle", "w:tcW", "w:gridSpan", "w:hMerge", "w:vMerge", "w:tcBorders",
+               "w:shd", "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign",
+               "w:hideMark")
 _TABLE_ORDER = ("w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual",
                 "w:tblStyleRowBandSize", "w:tblStyleColBandSize", "w:tblW", "w:jc",
                 "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd", "w:tblLayout",
@@ -146,10 +190,10 @@ _TABLE_ORDER = ("w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual",
 
 def _insert(parent: BaseOxmlElement, tag: str, order: tuple[str, ...]) -> BaseOxmlElement:
     """The child `tag` of `parent` (made if missing), at its place in `order`."""
-    found = parent.find(qn(tag))
+    found: BaseOxmlElement | None = parent.find(qn(tag))
     if found is not None:
         return found
-    child = OxmlElement(tag)
+    child: BaseOxmlElement = OxmlElement(tag)
     later = {qn(t) for t in order[order.index(tag) + 1:]}
     successor = next((c for c in parent if c.tag in later), None)
     if successor is None:
@@ -165,6 +209,46 @@ def cell_text(cell: _Cell, text: str, bold: bool = False, size: float = 10) -> N
     run.bold = bold or None
     run.font.size = Pt(size)
     tight(paragraph)
+
+
+def widths(table: Table, columns: list[int]) -> None:
+    """Column widths (EMU) as Word and LibreOffice both read them: the table's grid (which
+    LibreOffice follows) and each cell's width (which Word follows)."""
+    table.autofit = False
+    for grid_column, width in zip(table._tbl.tblGrid.gridCol_lst, columns):
+        grid_column.w = Emu(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, columns):
+            cell.width = Emu(width)
+
+
+def shade(cell: _Cell, colour: str) -> None:
+    """Fill a table cell with a colour (« #1f4e5f »)."""
+    props = cell._tc.get_or_add_tcPr()
+    fill = _insert(props, "w:shd", _CELL_ORDER)
+    for attr, value in (("w:val", "clear"), ("w:color", "auto"),
+                        ("w:fill", colour.removeprefix("#").upper())):
+        fill.set(qn(attr), value)
+
+
+def shade_row(rows: Iterable[_Row], colour: str) -> None:
+    """Fill every cell of some table rows with a colour."""
+    for row in rows:
+        for cell in row.cells:
+            shade(cell, colour)
+
+
+def tiny(paragraph: Paragraph) -> None:
+    """An empty paragraph one point high: its mark set in 1 pt type, at exactly 1 pt."""
+    tight(paragraph)
+    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    paragraph.paragraph_format.line_spacing = Pt(1)
+    mark = OxmlElement("w:rPr")
+    for tag in ("w:sz", "w:szCs"):
+        size = OxmlElement(tag)
+        size.set(qn("w:val"), "2")
+        mark.append(size)
+    paragraph._p.get_or_add_pPr().append(mark)
 
 
 def tight(paragraph: Paragraph) -> None:

@@ -17,9 +17,11 @@ MM = 72 / 25.4  # points per millimetre
 # styles' 1.15 line spacing, rounded up.
 LINE = 1.3
 # Where the group writes by hand: about 8 to 10 mm a line (more is welcome, less is not).
-MIN_PITCH, MAX_PITCH = 9 * MM, 12 * MM
-MIN_ROW, MAX_ROW = 10 * MM, 40 * MM
-SAFETY = 3 * MM  # left unallocated at the foot of each sheet; the estimates run ~5 mm tall
+MIN_PITCH, MAX_PITCH = 8.5 * MM, 12 * MM
+MIN_ROW, MAX_ROW = 9 * MM, 40 * MM
+MIN_TICK = 8 * MM  # a table row where one ticks a box
+PAGE_BREAK = 40 * MM  # lost at a page break of a sheet of several pages, at worst
+SAFETY = 7 * MM  # left unallocated at the foot of each sheet (LibreOffice needs a few mm)
 
 # Arial advance widths in thousandths of an em (the same as Helvetica's), by character.
 _WIDTHS: dict[str, int] = {}

@@ -13,10 +13,10 @@ import markdown
 
 from kitbuilder import csp, layout
 from kitbuilder.model import Kit
-from kitbuilder.render import bundle, pages
+from kitbuilder.render import bundle, offers, pages
 from kitbuilder.typography import NBSP
 
-VERSION = "1"  # change it when the offline pages change for the same sources
+VERSION = "2"  # change it when the offline pages change for the same sources
 FOLDER = "pages"  # in the zip, beside the Word files
 START = "ouvrir-le-kit.html"  # in the zip's top folder: the way in
 # What LISEZMOI.txt says of START.
@@ -27,10 +27,23 @@ _HEAD_ASSETS = "".join(f'<link rel="stylesheet" href="{name}">' for name in
                        (*ASSETS, pages.PHASES_CSS) if name.endswith(".css"))
 _BODY_ASSETS = "".join(f'<script src="{name}"></script>' for name in ASSETS
                        if name.endswith(".js"))
+# The house font, shipped with the pages (SIL Open Font License, its text beside the fonts).
+FONTS = ("atkinson-hyperlegible-latin-400-normal.woff2",
+         "atkinson-hyperlegible-latin-400-italic.woff2",
+         "atkinson-hyperlegible-latin-700-normal.woff2",
+         "atkinson-hyperlegible-latin-700-italic.woff2", "OFL.txt")
+# Loaded by the start page from the pages' folder: present only when the zip was extracted.
+START_SCRIPT = "ouvrir-le-kit.js"
 _LINK = re.compile(r'(?P<attr>href|src)="(?P<url>[^"]*)"')
 _EXTENSIONS = ["kitbuilder.markdown_typography", "toc", "tables", "attr_list"]
 
-_STYLE = """
+_FONT_FACES = "".join(
+    f'@font-face {{ font-family: "Atkinson Hyperlegible"; font-style: {style}; '
+    f'font-weight: {weight}; font-display: swap; '
+    f'src: url("fonts/atkinson-hyperlegible-latin-{weight}-{style}.woff2") format("woff2"); }}\n'
+    for weight in (400, 700) for style in ("normal", "italic"))
+
+_STYLE = _FONT_FACES + """
 :root { color-scheme: light; --md-accent-fg-color--transparent: #b3400f1a; }
 body { font: 1.05rem/1.55 "Atkinson Hyperlegible", system-ui, sans-serif; color: #1d1d1d;
        margin: 0; }
@@ -57,7 +70,7 @@ th, td { border: 1px solid #999; padding: 0.35em 0.5em; vertical-align: top; tex
 # beside « 'self' »: browsers disagree on what « 'self' » means for a page opened from a disk.
 _POLICY = ("default-src 'none'; script-src 'self' file:; "
            f"style-src 'self' file: {csp.digest(_STYLE)}; img-src 'self' file: data:; "
-           "media-src 'self' file:; base-uri 'none'; form-action 'none'")
+           "media-src 'self' file:; font-src 'self' file:; base-uri 'none'; form-action 'none'")
 _META_POLICY = f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">'
 
 
@@ -71,7 +84,7 @@ def site_names(kit: Kit) -> dict[str, str]:
     return names
 
 
-def offline_pages(kit: Kit, site_pages: dict[str, str]) -> tuple[tuple[str, str], ...]:
+def offline_pages(kit: Kit, site_pages: dict[str, str]) -> tuple[tuple[str, str | bytes], ...]:
     """(name in the zip's folder, text) for every offline page, its assets and the way in.
 
     `site_pages` are the kit's pages as the site has them (Markdown, keyed by path under the
@@ -79,12 +92,15 @@ def offline_pages(kit: Kit, site_pages: dict[str, str]) -> tuple[tuple[str, str]
     """
     names = site_names(kit)
     sources = dict(site_pages, **{"index.md": _index(kit, names)})
-    out = [(f"{FOLDER}/{names[path]}", _page(kit, path, sources[path], names))
-           for path in names]
+    out: list[tuple[str, str | bytes]] = [
+        (f"{FOLDER}/{names[path]}", _page(kit, path, sources[path], names)) for path in names]
     out += [(f"{FOLDER}/{name}", (resources("kitbuilder") / "resources" / name).read_text())
             for name in ASSETS]
     if pages.PHASES_CSS in site_pages:
         out.append((f"{FOLDER}/{pages.PHASES_CSS}", site_pages[pages.PHASES_CSS]))
+    out += [(f"{FOLDER}/fonts/{name}", (resources("kitbuilder") / "resources" / "fonts" / name)
+             .read_bytes()) for name in FONTS]
+    out.append((f"{FOLDER}/{START_SCRIPT}", _START_JS))
     out.append((START, _start(kit)))
     return tuple(out)
 
@@ -101,12 +117,13 @@ def _index(kit: Kit, names: dict[str, str]) -> str:
     if kit.subtitle:
         lines += [f"*{pages.esc(kit.subtitle)}*", ""]
     lines += [("Ces pages sont la copie hors ligne du kit : elles s’ouvrent dans un navigateur "
-               "depuis le dossier décompressé, sans connexion. Les documents Word à imprimer et "
-               "les enregistrements du récit sont dans le même dossier."), ""]
+               "depuis le dossier décompressé, sans connexion. Les documents à imprimer (PDF), "
+               "à modifier (Word) et les enregistrements du récit sont dans le même dossier."),
+              "", f"**[Le kit complet, à imprimer (PDF)]({layout.FILES}/{layout.KIT_PDF})**", ""]
     for heading, entries in pages.contents(kit):
         lines += [f"## {pages.esc(heading or 'Pour commencer')}", ""]
         for title, page, docx in entries:
-            word = f"[Word]({layout.FILES}/{docx})"
+            word = offers.offer("", docx, None)
             if page:
                 lines.append(f"- [{pages.esc(title)}]({page}) — {word}")
             else:
@@ -125,15 +142,16 @@ def _page(kit: Kit, path: str, source: str, names: dict[str, str]) -> str:
                   flags=re.DOTALL)
     title = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.DOTALL)
     heading = re.sub(r"<[^>]+>", "", title[1]) if title else kit.title
-    back = ("" if path == "index.md" else
-            '<a href="index.html">Sommaire du kit</a> · ')
+    # The index's heading is the kit's title: its header does not say it a second time.
+    where = ("Copie hors ligne du kit" if path == "index.md" else
+             f'<a href="index.html">Sommaire du kit</a> · {html.escape(kit.title)}{NBSP}— '
+             "copie hors ligne")
     return (f'<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
             f"{_META_POLICY}\n"
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{heading} — {html.escape(kit.title)}</title>\n{_HEAD_ASSETS}\n"
             f"<style>{_STYLE}</style>\n</head>\n<body>\n"
-            f'<header>{back}<span>{html.escape(kit.title)}{NBSP}— copie hors ligne</span>'
-            f"</header>\n<main class=\"md-typeset\">\n{body}\n</main>\n"
+            f"<header>{where}</header>\n<main class=\"md-typeset\">\n{body}\n</main>\n"
             f"<footer>{html.escape(kit.publisher)}</footer>\n{_BODY_ASSETS}\n</body>\n</html>\n")
 
 
@@ -152,11 +170,46 @@ def _relink(path: str, url: str, names: dict[str, str]) -> str:
 
 
 def _start(kit: Kit) -> str:
-    """The way in from the zip's top folder: leads to the offline index."""
+    """The way in, in the zip's top folder. Opened from the extracted folder, its script (in
+    the pages' folder) takes the reader straight to the index. Opened alone, as a double click
+    inside a zip does on Windows (the file is copied to a temporary folder, without the rest),
+    the script is missing and the page says, in plain words, to extract the zip first."""
+    title = html.escape(kit.title)
+    zip_name = html.escape(kit.bundle)
+    folder = html.escape(kit.bundle.removesuffix(".zip"))
     target = f"{FOLDER}/index.html"
     return (f'<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'">\n'
-            f'<meta http-equiv="refresh" content="0; url={target}">\n'
-            f"<title>{html.escape(kit.title)}</title>\n</head>\n<body>\n"
-            f'<p><a href="{target}">Ouvrir le kit «{NBSP}{html.escape(kit.title)}{NBSP}»'
-            f"</a></p>\n</body>\n</html>\n")
+            f'<meta http-equiv="Content-Security-Policy" content="{_START_POLICY}">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{title} — ouvrir le kit</title>\n<style>{_START_STYLE}</style>\n"
+            f"</head>\n<body>\n<main>\n<h1>{title}</h1>\n"
+            f'<p><a class="open" href="{target}">Ouvrir le kit «{NBSP}{title}{NBSP}»</a></p>\n'
+            f'<section aria-labelledby="alone">\n<h2 id="alone">Le kit ne s’ouvre pas{NBSP}?'
+            "</h2>\n<p>Cette page a sans doute été ouverte directement dans le fichier zip, "
+            "sans le décompresser : les pages, les fiches et les enregistrements du kit ne sont "
+            "pas à côté d’elle. Décompressez d’abord le zip :</p>\n<ol>\n"
+            "<li>Fermez cette page.</li>\n"
+            f"<li>Sous Windows : faites un clic droit sur le fichier «{NBSP}{zip_name}{NBSP}», "
+            f"choisissez «{NBSP}Extraire tout…{NBSP}», puis «{NBSP}Extraire{NBSP}». "
+            "Sur un Mac : double-cliquez sur le fichier zip.</li>\n"
+            f"<li>Ouvrez le dossier «{NBSP}{folder}{NBSP}» ainsi créé, puis le fichier "
+            f"«{NBSP}{START}{NBSP}» qu’il contient.</li>\n</ol>\n"
+            f"<p>Le fichier {layout.README} du dossier explique le reste.</p>\n"
+            f"</section>\n</main>\n<script src=\"{FOLDER}/{START_SCRIPT}\"></script>\n"
+            "</body>\n</html>\n")
+
+
+_START_STYLE = """
+body { font: 1.1rem/1.55 system-ui, sans-serif; color: #1d1d1d; margin: 0; }
+main { max-width: 40rem; margin: 0 auto; padding: 1rem; }
+h1 { color: #1f4e5f; } h2 { font-size: 1.2rem; margin-top: 2rem; }
+a { color: #1f4e5f; }
+a.open { display: inline-block; font-weight: 700; padding: 0.5em 1em;
+         border: 2px solid #1f4e5f; border-radius: 0.2em; }
+a:focus-visible { outline: 3px solid #b3400f; outline-offset: 2px; }
+"""
+# Its style inline (allowed by its hash), its one script from the pages' folder.
+_START_POLICY = ("default-src 'none'; script-src 'self' file:; "
+                 f"style-src {csp.digest(_START_STYLE)}; base-uri 'none'; form-action 'none'")
+# Beside the pages: loaded only when the folder was extracted, it opens the index at once.
+_START_JS = 'window.location.replace("pages/index.html");\n'

@@ -105,7 +105,6 @@ def index(kit: Kit, offer: form.FormSettings | None = None, facts: Facts | None 
     openly = offer.external_url is not None
     groups = contents(kit)
     lines = [f"# {esc(kit.title)}", "", f"*{esc(kit.subtitle)}*" if kit.subtitle else "", ""]
-    lines += blocks(kit.intro)
     if openly:
         lines += [f"**[Télécharger tout le kit (zip)]({layout.FILES}/{kit.bundle})**", "",
                   typeset("Vous utilisez le kit ? Dites-nous qui vous êtes en répondant à "
@@ -115,6 +114,8 @@ def index(kit: Kit, offer: form.FormSettings | None = None, facts: Facts | None 
         lines += [f"**[Télécharger le kit](#{form.ANCHOR})** — "
                   + typeset("les documents Word à imprimer et le kit complet (zip), après "
                             "un court formulaire."), ""]
+    # The download comes first, on a phone too; then the text for a director (kit.yml).
+    lines += blocks(kit.intro)
     lines += ["## Ce que contient le kit", ""]
     for heading, entries in groups:
         if heading:
@@ -125,11 +126,12 @@ def index(kit: Kit, offer: form.FormSettings | None = None, facts: Facts | None 
                          else f"- {esc(title)} — {files}")
         lines.append("")
     complete = offers.describe(layout.KIT_PDF, facts)
-    lines += [f"Tout le kit en un seul document à imprimer, avec sa couverture, son sommaire "
-              f"et son glossaire : **[{complete}]({layout.FILES}/{layout.KIT_PDF})**."
+    lines += [typeset(f"Tout le kit en un seul document à imprimer, avec sa couverture, son "
+                      f"sommaire et son glossaire : **[{complete}]({layout.FILES}/"
+                      f"{layout.KIT_PDF})**.")
               if openly else
-              f"Tout le kit en un seul document à imprimer, avec sa couverture, son sommaire "
-              f"et son glossaire : « Le kit complet » ({complete}).", ""]
+              typeset(f"Tout le kit en un seul document à imprimer, avec sa couverture, son "
+                      f"sommaire et son glossaire : « Le kit complet » ({complete})."), ""]
     if not openly:
         lines += ["## Télécharger le kit", "",
                   downloads.region(form.form(form.FormState(), offer.privacy_url), offer.privacy_url,
@@ -206,7 +208,7 @@ def summary_table(kit: Kit, facts: Facts | None = None) -> str:
 def sheet(kit: Kit, item: Sheet, facts: Facts | None = None) -> str:
     up = "../"
     lines = [f"# {esc(item.title)}", "", banner(kit, item), "",
-             offers.offer(up, layout.sheet_docx(item), facts) + "{ .kit-download }", "",
+             offers.offer(up, layout.sheet_docx(item), facts), "{ .kit-download }", "",
              ('<button type="button" class="md-button kit-print" data-kit-print hidden>'
              "Imprimer la fiche</button>"), "",
              f"*{esc(item.purpose)}*", ""]

@@ -9,6 +9,7 @@ The look is resources/pdf.css; the markup, render.pdf_html and render.pdf_book.
 from __future__ import annotations
 
 import logging
+import threading
 from html import escape
 from importlib.resources import files as resources
 from pathlib import Path
@@ -54,12 +55,24 @@ def _css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+_PARSED = threading.local()
+
+
+def _house_style() -> tuple[FontConfiguration, weasyprint.CSS]:
+    """The stylesheet, parsed once per thread with its fonts, shared by the PDFs that thread
+    makes (the @font-face rules need the same font configuration as the documents; a font
+    configuration is not made to be shared between threads: `mkdocs serve` builds in two)."""
+    if not hasattr(_PARSED, "style"):
+        fonts = FontConfiguration()
+        _PARSED.style = fonts, weasyprint.CSS(filename=str(STYLESHEET), font_config=fonts)
+    style: tuple[FontConfiguration, weasyprint.CSS] = _PARSED.style
+    return style
+
+
 def _write(document: tuple[str, str], out: Path) -> None:
     html, margins = document
-    # The stylesheet's @font-face rules need the same font configuration as the document.
-    fonts = FontConfiguration()
-    styles = [weasyprint.CSS(filename=str(STYLESHEET), font_config=fonts),
-              weasyprint.CSS(string=margins, font_config=fonts)]
+    fonts, house = _house_style()
+    styles = [house, weasyprint.CSS(string=margins, font_config=fonts)]
     weasyprint.HTML(string=html, base_url=str(RESOURCES) + "/").write_pdf(
         out, stylesheets=styles, font_config=fonts, pdf_variant="pdf/ua-1")
 
@@ -103,8 +116,8 @@ def complete(kit: Kit, out: Path) -> None:
             pdf_book.sheets_index(kit)]
     body += [pdf_html.sheet(s, n, total, kit.phases, 2) for n, s in enumerate(kit.sheets, 1)]
     body.append(pdf_book.toolbox(kit))
-    body += [pdf_html.story(f"Le récit «\u00a0{kit.story.title}\u00a0»", kit.story.parts,
-                            len(kit.story.parts), 1),
+    body += [pdf_html.story(kit.story.title, kit.story.parts, len(kit.story.parts), 1,
+                            f"Le récit «\u00a0{kit.story.title}\u00a0»"),
              pdf_book.back(kit)]
     _write(_document(kit.imprint, f"{kit.title} : le kit complet", "\n".join(body), "book"),
            out)

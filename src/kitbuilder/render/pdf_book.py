@@ -42,9 +42,20 @@ def cover(kit: Kit, logo: str, document: str = "") -> str:
             f'<div class="cover-body"><p class="cover-kicker">Kit d’animation gratuit</p>'
             f'<p class="cover-title">{escape(kit.title)}</p>'
             f'<p class="cover-subtitle">{escape(kit.subtitle)}</p>{what}'
+            f'<p class="cover-holds">{escape(_holds(kit))}</p>'
             f'<p class="cover-phases">{strip}</p></div>'
             f'<div class="cover-foot"><p>Un kit de {escape(kit.publisher)}</p>'
             f"<p>{escape(pdf_html.edition_line(kit.edition))}</p></div></section>")
+
+
+def _holds(kit: Kit) -> str:
+    """What the kit holds, in one line for its cover."""
+    parts = [kit.guide.title, "le tableau de synthèse",
+             f"{len(kit.sheets)} fiches d’animation"]
+    if kit.documents:
+        parts.append(f"{len(kit.documents)} outils pour l’animateur")
+    parts.append(f"le récit «{NBSP}{kit.story.title}{NBSP}» en {len(kit.story.parts)} parties")
+    return ", ".join(parts[:-1]) + " et " + parts[-1] + "."
 
 
 def brief(kit: Kit) -> str:

@@ -180,13 +180,16 @@ def field(item: SheetField, level: int) -> str:
     raise TypeError(item)
 
 
-def story(title: str, parts: tuple[StoryPart, ...], total: int, level: int) -> str:
-    """Story parts; the complete story's title leads straight into its first part."""
+def story(title: str, parts: tuple[StoryPart, ...], total: int, level: int,
+          heading: str = "") -> str:
+    """Story parts; the complete story's title (`heading`, else `title`) leads straight into
+    its first part."""
     if len(parts) == 1:
         return (f'<section id="recit" class="document story">'
                 f"{part(title, parts[0], total, level)}</section>")
-    return (f'<section id="recit" class="document story"><h{level}>{escape(title)}</h{level}>'
-            + "".join(part(title, p, total, level + 1) for p in parts) + "</section>")
+    return (f'<section id="recit" class="document story"><h{level}>{escape(heading or title)}'
+            f"</h{level}>" + "".join(part(title, p, total, level + 1) for p in parts)
+            + "</section>")
 
 
 def part(title: str, item: StoryPart, total: int, level: int) -> str:

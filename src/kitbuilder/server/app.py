@@ -32,7 +32,7 @@ from starlette.types import Scope
 from kitbuilder import csp, layout
 from kitbuilder.render import downloads
 from kitbuilder.render import form as f
-from kitbuilder.server import db
+from kitbuilder.server import db, notify
 from kitbuilder.server.config import Settings
 from kitbuilder.server.files import SiteFiles
 from kitbuilder.server.forms import single, validate
@@ -49,6 +49,7 @@ from kitbuilder.server.security import (
     cross_site,
 )
 from kitbuilder.server.tokens import Refusal, Tokens
+from kitbuilder.server.unsubscribe import unsubscribe
 from kitbuilder.server.writes import BatchedStores
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -223,6 +224,10 @@ class RequestServer:
                               put, text, count=1, flags=re.DOTALL)
         return text
 
+    async def unsubscribe(self, request: Request) -> Response:
+        """The unsubscribe link of `requests notify`'s e-mails (server/unsubscribe.py)."""
+        return await unsubscribe(request, self.engine, self.settings.secret_key, self.page)
+
     async def form_redirect(self, request: Request) -> Response:
         return self.redirect(request, f"#{f.ANCHOR}")
 
@@ -294,6 +299,7 @@ def create_app(settings: Settings, tokens: Tokens | None = None) -> Starlette:
         Route(f"{kit}{f.ACTION}", server.submit, methods=["POST"]),
         Route(f"{kit}{f.ACTION}", server.form_redirect, methods=["GET"]),
         Route(f"{kit}{f.DOWNLOAD}", server.download, methods=["GET"]),
+        Route(f"{kit}{notify.UNSUBSCRIBE}", server.unsubscribe, methods=["GET", "POST"]),
         Route(f"{kit}{layout.FILES}/{{name:path}}", server.kit_file, methods=["GET"]),
         Mount("/", SiteFiles(settings.site_dir, (f"{kit.strip('/')}/{layout.FILES}",
                                                  f"{kit.strip('/')}/index.html",

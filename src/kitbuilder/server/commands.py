@@ -67,7 +67,7 @@ def add_parsers(commands: argparse._SubParsersAction[Parser]) -> None:
                             "même machine")
 
     requests = commands.add_parser(
-        "requests", help="les demandes du kit : export, stats, purge",
+        "requests", help="les demandes du kit : export, stats, purge, notify",
         description="Les demandes du kit enregistrées par le serveur. Ces commandes lisent "
                     "la base du serveur ; elles ne la créent jamais.")
     actions = arguments.commands(requests, "action", "actions")
@@ -95,7 +95,10 @@ def add_parsers(commands: argparse._SubParsersAction[Parser]) -> None:
                        help="36m (mois), 3a (années) ou 90j (jours)")
     purge.add_argument("--yes", action="store_true",
                        help="effacer sans demander confirmation (pour les scripts)")
-    arguments.shared([requests, export, stats, purge], "--database-url", default=None,
+    from kitbuilder.server import notify_cli  # issue 14: tell of new editions
+
+    notify = notify_cli.add_parser(actions)
+    arguments.shared([requests, export, stats, purge, notify], "--database-url", default=None,
                      metavar="URL", help=db_help)
 
 
@@ -169,6 +172,10 @@ def _requests(args: argparse.Namespace) -> int:
                 args.chart.write_text(chart.bar_charts(title, result.sections()),
                                       encoding="utf-8")
                 print(typeset_message(f"graphique écrit dans « {args.chart} »"))
+        elif args.action == "notify":
+            from kitbuilder.server import notify_cli
+
+            return notify_cli.run(engine, args)
         else:
             return _purge(engine, args.older_than, args.yes)
     finally:

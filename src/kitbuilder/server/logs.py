@@ -7,12 +7,44 @@ download tokens), so it is switched off and this one is used instead.
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("kitbuilder.server")
 access = logging.getLogger("kitbuilder.server.access")
+
+
+# Uvicorn's start-up and shutdown lines, as the operator reads them. Uvicorn logs them under
+# « uvicorn.error », which made a normal start read like a list of errors.
+_UVICORN_WORDS = (
+    (re.compile(r"Started server process \[(\d+)\]"), r"processus du serveur démarré (n° \1)"),
+    (re.compile(r"Waiting for application startup\."), "démarrage de l’application…"),
+    (re.compile(r"Application startup complete\."), "application prête"),
+    (re.compile(r"Uvicorn running on (\S+) \(Press CTRL\+C to quit\)"),
+     r"le serveur répond sur \1 (Ctrl+C pour l’arrêter)"),
+    (re.compile(r"Shutting down"), "arrêt demandé"),
+    (re.compile(r"Waiting for application shutdown\."), "arrêt de l’application…"),
+    (re.compile(r"Application shutdown complete\."), "application arrêtée"),
+    (re.compile(r"Finished server process \[(\d+)\]"), r"processus du serveur terminé (n° \1)"),
+)
+
+
+class UvicornWords(logging.Filter):
+    """Names uvicorn's logger « uvicorn » (not « uvicorn.error ») and says its usual lines in
+    French; anything else it logs is kept as it is."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "uvicorn.error":
+            record.name = "uvicorn"
+            text = record.getMessage()
+            for pattern, words in _UVICORN_WORDS:
+                if pattern.fullmatch(text):
+                    record.msg, record.args = pattern.sub(words, text), ()
+                    break
+        return True
+
 
 class Throttle(logging.Filter):
     """Lets through at most `burst` records of one kind (logger, level, message template,
@@ -50,9 +82,11 @@ LOG_CONFIG = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"throttle": {"()": "kitbuilder.server.logs.Throttle"}},
+    "filters": {"throttle": {"()": "kitbuilder.server.logs.Throttle"},
+                "uvicorn_words": {"()": "kitbuilder.server.logs.UvicornWords"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
-                            "stream": "ext://sys.stderr", "filters": ["throttle"]}},
+                            "stream": "ext://sys.stderr",
+                            "filters": ["throttle", "uvicorn_words"]}},
     "loggers": {
         "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},

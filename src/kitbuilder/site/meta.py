@@ -34,11 +34,14 @@ class _Paragraphs(HTMLParser):
         if tag == "nav" or any(block in classes.split() for block in _SHARED_BLOCKS):
             self._skip_at.append(self._depth)
         elif tag == "p" and not self._skip_at and self._current is None:
-            self._current, self._link_chars = [], 0
-        self._in_link += tag == "a"
+            # A paragraph with a class is a line of the page's furniture (a banner, a link
+            # to download), not its text.
+            self._current = None if classes else []
+            self._link_chars = 0
+        self._in_link += tag in ("a", "button")
 
     def handle_endtag(self, tag: str) -> None:
-        self._in_link -= tag == "a" and self._in_link > 0
+        self._in_link -= tag in ("a", "button") and self._in_link > 0
         if tag == "p" and self._current is not None:
             text = "".join(self._current).strip()
             # A line of links (downloads, « see also ») describes nothing.
@@ -66,17 +69,33 @@ def shorten(text: str, limit: int = DESCRIPTION_MAX) -> str:
     return cut.rstrip(" ,;:\u00a0\u202f") + "…"
 
 
-def describe(content: str, limit: int = DESCRIPTION_MAX) -> str:
-    """A description made from a page's first paragraphs, for pages that give none."""
+def paragraphs(content: str) -> list[str]:
+    """A page's paragraphs that could describe it: its own text, not links or furniture."""
     parser = _Paragraphs()
     parser.feed(content)
     parser.close()
+    return parser.found
+
+
+def describe(found: list[str], limit: int = DESCRIPTION_MAX) -> str:
+    """A description made from a page's first paragraphs, for pages that give none."""
     text = ""
-    for paragraph in parser.found:
+    for paragraph in found:
         text = f"{text} {paragraph}".strip()
         if len(text) >= limit // 2:
             break
     return shorten(text, limit)
+
+
+def distinct(pages: dict[str, list[str]], limit: int = DESCRIPTION_MAX) -> dict[str, str]:
+    """A description for each page from its paragraphs, leaving out those several pages
+    share (a credit line, a notice): a description others have describes none of them."""
+    seen: dict[str, int] = {}
+    for found in pages.values():
+        for paragraph in set(found):
+            seen[paragraph] = seen.get(paragraph, 0) + 1
+    return {key: describe([p for p in found if seen[p] == 1] or found, limit)
+            for key, found in pages.items()}
 
 
 def title(page_title: str, section: str | None, site_name: str) -> str:

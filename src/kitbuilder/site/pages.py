@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import traceback
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao
 _TEMPLATE = "<template>"  # how Jinja names a template made from a string
 
 
-def date_fr(moment: datetime) -> str:
+def date_fr(moment: date) -> str:
     """« jeudi 14 janvier 2027 »; the first of the month is « 1er »."""
     day = "1er" if moment.day == 1 else str(moment.day)
     return (f"{_DAYS[moment.weekday()]} {day}{NBSP}{_MONTHS[moment.month - 1]}"
