@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from conftest import ROOT
 from fixture_kit import FILES, MANIFEST, write_kit
 from kitbuilder import layout
-from kitbuilder.build import _jobs, build_kit
+from kitbuilder.build import _jobs, _pdf_jobs, build_kit
 from kitbuilder.errors import KitError
 from kitbuilder.model import Kit
 from kitbuilder.render import pages, pdf
@@ -187,6 +187,13 @@ def test_every_tool_has_its_pdf_with_its_boxes_and_headed_rows(tmp_path: Path) -
     text = " ".join(page.extract_text() for page in PdfReader(str(guide)).pages)
     assert "Cadre de référence" in text and "Orienter une personne en difficulté" in text
     assert "3114" in text
+    printed = {job.name: job for job in _pdf_jobs(kit)}
+    for title, _, word in _tools(kit):  # every tool has its PDF, titled like its page
+        assert layout.pdf(word) in printed, word
+    for document in kit.documents:
+        out = tmp_path / f"{document.slug}.pdf"
+        pdf.guide(kit.imprint, document, out)
+        assert document.title.split(" :")[0] in PdfReader(str(out)).pages[0].extract_text()
     for number, sheet in enumerate(kit.sheets, 1):  # each on the pages it says it takes
         out = tmp_path / f"{sheet.slug}.pdf"
         pdf.sheet(kit.imprint, sheet, number, len(kit.sheets), kit.phases, out)
