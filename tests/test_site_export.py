@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
+from kitbuilder import csp
 from kitbuilder.site.inputs import directory_url, media_for_directory_urls
 
 KITBUILDER = [sys.executable, "-m", "kitbuilder.cli"]
@@ -24,8 +25,9 @@ def _files(site: Path) -> set[str]:
 
 
 def _article(html: str) -> str:
+    """A page's article, blank lines aside (whitespace between tags shows nothing)."""
     found = re.search(r"<article\b.*?</article>", html, re.DOTALL)
-    return found[0] if found else ""
+    return "\n".join(line for line in (found[0] if found else "").splitlines() if line.strip())
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +63,9 @@ def test_the_inputs_name_none_of_our_plugins(exported: tuple[Path, Path]) -> Non
 def test_properdocs_builds_the_same_pages_and_files_as_mkdocs(
         exported: tuple[Path, Path], built_site: Path) -> None:
     _, site = exported
-    assert _files(site) == _files(built_site)
+    # The theme's inline-script hashes are read from the built pages by the kit plugin (they
+    # depend on the generator's theme): the one file the plugin adds after the build.
+    assert _files(site) == _files(built_site) - {csp.FILE}
     pages = sorted(p for p in _files(site) if p.endswith(".html"))
     assert len(pages) > 20
     for page in pages:

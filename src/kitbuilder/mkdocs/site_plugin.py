@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import jinja2
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -27,14 +26,13 @@ from kitbuilder.mkdocs.messages import say_nav_in_french
 from kitbuilder.site import meta
 from kitbuilder.site import pages as site_pages
 from kitbuilder.site.data import SiteData, load_site_data
+from kitbuilder.site.export import CARD, CARD_SIZE
 from kitbuilder.sources import MANIFEST, read_licence
 from kitbuilder.typography import typeset
 
 log = get_plugin_logger(__name__)
 T = TypeVar("T")
 ICS = "agenda.ics"
-CARD = "assets/images/carte.png"  # link previews' image (scripts/make-card draws it)
-CARD_SIZE = (1200, 630)
 FRENCH_SEARCH = "assets/javascripts/lunr/min/lunr.fr.min.js"
 
 
@@ -68,11 +66,6 @@ class SitePlugin(BasePlugin[SiteConfig]):
             "width": CARD_SIZE[0], "height": CARD_SIZE[1],
             "alt": typeset(f"{association.name} : {association.motto.lower()}")}
         return config
-
-    def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig,
-               files: Files) -> jinja2.Environment:
-        env.filters["tel"] = site_pages.tel
-        return env
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
         host = urlsplit(config.site_url or "").hostname or "localhost"

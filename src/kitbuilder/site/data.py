@@ -27,6 +27,11 @@ class Contact:
     access: str = ""
     reply: Text = "à préciser"  # how soon the coordination calls or writes back
 
+    @property
+    def tel(self) -> str:
+        """The phone number as a tel: link's target: « 01 00 00 00 00 » gives « 0100000000 »."""
+        return "".join(c for c in self.phone if c.isdigit() or c == "+")
+
 
 @dataclass(frozen=True)
 class Step:

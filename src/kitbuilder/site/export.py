@@ -16,10 +16,12 @@ OUT/mkdocs.yml`); another generator takes `docs/` and the nav from that file.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from importlib.resources import files as resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +33,7 @@ from kitbuilder.site import inputs
 from kitbuilder.site import pages as site_pages
 from kitbuilder.site.data import load_site_data
 from kitbuilder.site.nav import expand
+from kitbuilder.sources import MANIFEST, read_licence
 from kitbuilder.typography import typeset
 from kitbuilder.yamlsource import read_yaml
 
@@ -38,6 +41,8 @@ OURS = ("kit", "association")  # our plugins: what they would add is written out
 CONFIG = "mkdocs.yml"
 DOCS = "docs"
 OVERRIDES = "overrides"
+CARD = "assets/images/carte.png"  # link previews' image (scripts/make-card draws it)
+CARD_SIZE = (1200, 630)
 
 
 @dataclass(frozen=True)
@@ -64,19 +69,33 @@ def export(config_file: Path, out: Path, *, now: datetime | None = None,
     data_dir = root / str(association.get("data_dir", "docs/_data"))
     data = load_site_data(data_dir, root)
     values = site_pages.context(data, now or datetime.now())
-
-    pages = {path: site_pages.render(text, values, shown)
+    kit_dir = root / str(kit.get("kit_dir", "kit"))
+    values["kit_licence"] = read_licence(kit_dir, root) if (kit_dir / MANIFEST).is_file() \
+        else None
+    blocks = data_dir / site_pages.BLOCKS
+    pages = {path: site_pages.render(text, values, shown, blocks)
              for path, text, shown in _markdown(docs, data_dir, root)}
     host = urlsplit(str(config.get("site_url") or "")).hostname or "localhost"
     generated = {inputs.ICS: site_pages.agenda_ics(values["events"], host,
                                                    str(config.get("site_name", "")))}
     files = [(path, source) for path, source in _other_files(docs, data_dir)]
+    # What the association plugin hands the theme: the card of link previews, the contacts
+    # of every page's footer (as plain data, with the phone's tel: target).
+    files.append((CARD, Path(str(resources("kitbuilder") / "resources" / "card.png"))))
+    shown_data = json.loads(json.dumps(asdict(data.association), default=str))
+    shown_data["contact"]["tel"] = data.association.contact.tel
+    extra = config.setdefault("extra", {})
+    extra["association"] = shown_data
+    extra["card"] = {"url": str(config.get("site_url") or "/").rstrip("/") + "/" + CARD,
+                     "width": CARD_SIZE[0], "height": CARD_SIZE[1],
+                     "alt": typeset(f"{data.association.name} : "
+                                    f"{data.association.motto.lower()}")}
     nav = config.get("nav")
     result = None
     if kit.get("enabled", True):
         base = str(kit.get("url", "kit")).strip("/")
         voice = kit.get("piper_voice")
-        result = build_kit(root / str(kit.get("kit_dir", "kit")),
+        result = build_kit(kit_dir,
                            root / str(kit.get("cache_dir", ".cache/kitbuilder")),
                            audio_dir=root / str(kit.get("audio_dir", "audio")),
                            speech=SpeechConfig(root / str(voice) if voice else None,
