@@ -87,11 +87,9 @@ def _pieces(part: PartAudio, engine: Engine, store: Cache, progress: Progress,
                     out.append(paths)
                     continue
                 scene = stored.find(audio_dir, part.slug, key)
-                if scene is None:  # write() gives the file's path: the scene is made here
-                    pcm = [sound.read_pcm(path) for path in paths]
-                    scene = stored.StoredScene(
-                        stored.write(audio_dir, part.slug, number, key, engine.label, pcm),
-                        tuple(len(piece) for piece in pcm))
+                if scene is None:  # not kept yet: keep it now
+                    scene = stored.write(audio_dir, part.slug, number, key, engine.label,
+                                         [sound.read_pcm(path) for path in paths])
                 progress(typeset(f"audio « {part.title} » : narration gardée dans "
                                  f"{Path(audio_dir).name}/{scene.path.relative_to(audio_dir)}"))
             kept.add(scene.path)

@@ -15,6 +15,7 @@ import functools
 import math
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
@@ -31,6 +32,7 @@ _MARGIN = 2 * sound._HOLD + len(sound._INTERPOLATOR)  # read on each side of a c
 _PAD = 512  # samples of silence each side of a scene, for its band-limiting filter to ring out
 
 Chunks = Callable[[], Iterator[np.ndarray]]
+_ONE_AT_A_TIME = threading.Lock()
 
 
 def assemble(part: PartAudio, pieces: list[list[Path]], timing: Timing, out: IO[bytes]) -> None:
@@ -39,7 +41,7 @@ def assemble(part: PartAudio, pieces: list[list[Path]], timing: Timing, out: IO[
     cursor = 0
     for section, files, spans in zip(part.sections, pieces, timing.spans):
         first, last = spans[0][0] - _PAD, spans[-1][1] + _PAD
-        scene = np.zeros(last - first)
+        scene = np.zeros(last - first, dtype=np.float32)
         for path, (start, end) in zip(files, spans):
             said = sound.read_wav(path)[: end - start]
             scene[start - first:start - first + len(said)] = (
@@ -53,7 +55,8 @@ def assemble(part: PartAudio, pieces: list[list[Path]], timing: Timing, out: IO[
 
 def master(part: PartAudio, pieces: list[list[Path]], timing: Timing, out: Path) -> None:
     """The part's MP3 at -16 LUFS, its true peaks under -1 dBTP, checked by decoding it."""
-    with tempfile.TemporaryFile(dir=out.parent) as raw:
+    # One part mastered at a time, however many are voiced at once: the peak is one part's.
+    with _ONE_AT_A_TIME, tempfile.TemporaryFile(dir=out.parent) as raw:
         assemble(part, pieces, timing, raw)
         encode(_reader(raw, timing.total), out)
 
