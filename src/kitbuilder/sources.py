@@ -69,7 +69,7 @@ def load_kit(kit_dir: Path) -> Kit:
                                 "utilisable ; écrivez un nom de fichier sans dossier, sans "
                                 "espace ni accent, qui finit par .zip"))
 
-    def source(loc: tuple, rel: str, reader: Callable[[Path, Path], T]) -> T | None:
+    def source(loc: tuple[Any, ...], rel: str, reader: Callable[[Path, Path], T]) -> T | None:
         """Read one file named by the manifest, collecting problems instead of stopping."""
         path = kit_dir / rel
         outside = leaves_kit(kit_dir, rel)
@@ -104,7 +104,7 @@ def load_kit(kit_dir: Path) -> Kit:
     lexicon = (source(("lexicon",), manifest.lexicon, _read_lexicon)
                if manifest.lexicon else ())
     cast = (source(("voices",), manifest.voices,
-                   lambda path, where: read_voices(path, where, Story("", tuple(parts))))
+                   lambda path, where: read_voices(path, where, Story("", _read(parts))))
             if manifest.voices and all(parts) else None)
     problems += _unlisted(kit_dir, manifest, shown)
     problems += sources_edition.check_manifest_phases(manifest, lines, shown(manifest_path))
@@ -123,11 +123,12 @@ def load_kit(kit_dir: Path) -> Kit:
                   shown(manifest_path), problems)
     if problems:
         raise KitError(problems)
+    assert guide is not None and table is not None  # a source not read is a problem above
     kit = Kit(
         title=manifest.title, subtitle=manifest.subtitle, publisher=manifest.publisher,
-        bundle=manifest.bundle, guide=guide, table=table, sheets=tuple(sheets),
-        story=Story(manifest.story.title, tuple(parts)), lexicon=lexicon or (),
-        intro=intro, documents=tuple(documents),
+        bundle=manifest.bundle, guide=guide, table=table, sheets=_read(sheets),
+        story=Story(manifest.story.title, _read(parts)), lexicon=lexicon or (),
+        intro=intro, documents=_read(documents),
         cast=cast or Cast(), phases=manifest.phases, edition=edition,
     )
     return typeset_all(kit)
@@ -148,8 +149,13 @@ def _unlisted(kit_dir: Path, manifest: Manifest, shown: Callable[[Path], Path]) 
             if path.parent != kit_dir.resolve()]
 
 
-def _check_unique(items: list, rels: tuple[str, ...], loc: tuple, what: str,
-                  lines: dict, manifest: Path, problems: list[Problem]) -> None:
+def _read(items: list[T | None]) -> tuple[T, ...]:
+    """The sources read, once none is missing (each one not read is a problem reported)."""
+    return tuple(item for item in items if item is not None)
+
+
+def _check_unique(items: list[Any], rels: tuple[str, ...], loc: tuple[Any, ...], what: str,
+                  lines: dict[Loc, int], manifest: Path, problems: list[Problem]) -> None:
     seen: set[str] = set()
     for i, (item, rel) in enumerate(zip(items, rels)):
         if item is None:
@@ -266,8 +272,8 @@ def _read_markdown(path: Path, shown: Path) -> list[mdb.Located]:
         raise KitError([Problem(shown, empty.line, "titre vide : écrivez le titre après "
                                                    f"« {'#' * empty.source_level} »")])
     if not blocks or not (isinstance(blocks[0].block, Heading) and blocks[0].source_level == 1):
-        line = blocks[0].line if blocks else None
-        raise KitError([Problem(shown, line, "le fichier doit commencer par son titre, "
+        first = blocks[0].line if blocks else None
+        raise KitError([Problem(shown, first, "le fichier doit commencer par son titre, "
                                              "sur une ligne « # Titre »")])
     extra = next((b for b in blocks[1:] if b.source_level == 1), None)
     if extra:

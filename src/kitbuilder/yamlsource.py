@@ -57,7 +57,7 @@ def leaves_kit(kit_dir: Path, rel: str) -> str | None:
 
 
 class _AliasRefused(Exception):
-    def __init__(self, mark: yaml.Mark, what: str) -> None:
+    def __init__(self, mark: Any, what: str) -> None:
         super().__init__(what)
         self.mark = mark
         self.what = what
@@ -68,7 +68,7 @@ class _Loader(yaml.SafeLoader):
     few hundred bytes of nested aliases expand to billions of values (a « billion laughs »)."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML's loader has no hints
         if isinstance(event, yaml.AliasEvent):
             raise _AliasRefused(event.start_mark, f"alias « *{event.anchor} »")
         if getattr(event, "anchor", None) is not None:

@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TIT2, TIT3, TLAN, TPE1, TRCK, CTOCFlags
@@ -60,7 +61,8 @@ def length(mp3_file: Path) -> float:
     """How long an MP3 plays, in seconds (for its page)."""
     from mutagen.mp3 import MP3
 
-    return float(MP3(mp3_file).info.length)
+    stream: Any = MP3(mp3_file).info  # mutagen types it as None
+    return float(stream.length)
 
 
 def _pieces(part: PartAudio, engine: Engine, store: Cache, progress: Progress,

@@ -167,12 +167,13 @@ def _widths(doc: Document, grid: Table, block: TableBlock) -> None:
     def weight(i: int) -> float:
         texts = [plain(row[i]) for row in rows if i < len(row)]
         longest = max((len(word) for text in texts for word in text.split()), default=1)
-        return max(float(longest), sum(map(len, texts)) / len(texts)) ** 0.5
+        share: float = max(float(longest), sum(map(len, texts)) / len(texts)) ** 0.5
+        return share
 
     weights = [weight(i) for i in range(len(block.header))]
     grid.autofit = False
-    for column, weight in zip(grid.columns, weights):
-        column.width = Emu(int(usable * weight / sum(weights)))
+    for column, share in zip(grid.columns, weights):
+        column.width = Emu(int(usable * share / sum(weights)))
     for row in grid.rows:
         for cell, column in zip(row.cells, grid.columns):
             cell.width = column.width

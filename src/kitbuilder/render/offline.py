@@ -14,6 +14,7 @@ import markdown
 from kitbuilder import csp, layout
 from kitbuilder.model import Kit
 from kitbuilder.render import bundle, offers, pages
+from kitbuilder.render.escape import esc
 from kitbuilder.typography import NBSP
 
 VERSION = "2"  # change it when the offline pages change for the same sources
@@ -113,21 +114,21 @@ def bundle_with_pages(folder: str, members: tuple[tuple[str, Path], ...], readme
 
 
 def _index(kit: Kit, names: dict[str, str]) -> str:
-    lines = [f"# {pages.esc(kit.title)}", ""]
+    lines = [f"# {esc(kit.title)}", ""]
     if kit.subtitle:
-        lines += [f"*{pages.esc(kit.subtitle)}*", ""]
+        lines += [f"*{esc(kit.subtitle)}*", ""]
     lines += [("Ces pages sont la copie hors ligne du kit : elles s’ouvrent dans un navigateur "
                "depuis le dossier décompressé, sans connexion. Les documents à imprimer (PDF), "
                "à modifier (Word) et les enregistrements du récit sont dans le même dossier."),
               "", f"**[Le kit complet, à imprimer (PDF)]({layout.FILES}/{layout.KIT_PDF})**", ""]
     for heading, entries in pages.contents(kit):
-        lines += [f"## {pages.esc(heading or 'Pour commencer')}", ""]
+        lines += [f"## {esc(heading or 'Pour commencer')}", ""]
         for title, page, docx in entries:
             word = offers.offer("", docx, None)
             if page:
-                lines.append(f"- [{pages.esc(title)}]({page}) — {word}")
+                lines.append(f"- [{esc(title)}]({page}) — {word}")
             else:
-                lines.append(f"- {pages.esc(title)} — {word}")
+                lines.append(f"- {esc(title)} — {word}")
         lines.append("")
     return "\n".join(lines)
 

@@ -14,7 +14,7 @@ import subprocess
 import warnings
 import wave
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import imageio_ffmpeg
 import mutagen
@@ -79,11 +79,12 @@ def _cut_short(path: Path, decoded: float) -> bool:
         info = mutagen.File(path)
     except mutagen.MutagenError:
         return True
+    stream: Any = info.info if info is not None else None  # mutagen types it as None
     if isinstance(info, OggFileType):
         with open(path, "rb") as handle:  # a finished Ogg stream marks its last page
-            last = OggPage.find_last(handle, info.info.serial, finishing=True)
+            last = OggPage.find_last(handle, stream.serial, finishing=True)
         return last is None or not last.last
-    if isinstance(info, MP3) and info.info.bitrate_mode == BitrateMode.UNKNOWN:
+    if isinstance(info, MP3) and stream.bitrate_mode == BitrateMode.UNKNOWN:
         return False  # no header that counts the frames: its length is only a guess
     declared = getattr(getattr(info, "info", None), "length", 0) or 0
     return decoded < declared - max(0.1, declared * 0.01)
@@ -117,7 +118,8 @@ def _segment(samples: np.ndarray) -> AudioSegment:
 def pcm16(samples: np.ndarray) -> np.ndarray:
     """Float samples as 16-bit integers. np.clip only guards the conversion to integers: the
     limiter keeps a part's samples far inside."""
-    return np.round(np.clip(samples, -1.0, 32767 / 32768) * 32768).astype("<i2")
+    pcm: np.ndarray = np.round(np.clip(samples, -1.0, 32767 / 32768) * 32768).astype("<i2")
+    return pcm
 
 
 def read_pcm(path: Path) -> np.ndarray:
@@ -214,7 +216,7 @@ _INTERPOLATOR = firwin(12 * _OVERSAMPLING + 1, 1 / _OVERSAMPLING) * _OVERSAMPLIN
 
 def _true_peaks(signal: np.ndarray) -> np.ndarray:
     """For each sample, the highest magnitude of the signal from it to the next one."""
-    peaks = np.abs(signal)
+    peaks: np.ndarray = np.abs(signal)
     delay = (len(_INTERPOLATOR) - 1) // 2 // _OVERSAMPLING
     for phase in range(1, _OVERSAMPLING):
         between = np.convolve(signal, _INTERPOLATOR[phase::_OVERSAMPLING])[delay:]
@@ -241,10 +243,11 @@ def _limited(signal: np.ndarray, peaks: np.ndarray, held: np.ndarray, gain: floa
 
 def _allowed(peaks: np.ndarray, level: float, ceiling: float) -> np.ndarray:
     """The gain under which each of `peaks`, raised by `level`, stays at `ceiling` dBTP."""
-    allowed = np.multiply(peaks, level)
+    allowed: np.ndarray = np.multiply(peaks, level)
     np.maximum(allowed, 1e-12, out=allowed)
     np.divide(10 ** (ceiling / 20), allowed, out=allowed)
-    return np.minimum(allowed, 1.0, out=allowed)
+    np.minimum(allowed, 1.0, out=allowed)
+    return allowed
 
 
 _HOLD = 2 * samples(_LOOKAHEAD) + 1  # samples

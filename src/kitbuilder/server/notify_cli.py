@@ -7,6 +7,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import Engine
@@ -17,10 +18,10 @@ from kitbuilder.site.pages import date_fr
 HELP = "prévenir par e-mail les adresses consentantes d'une nouvelle édition du kit"
 
 
-def add_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]
+def add_parser(actions: argparse._SubParsersAction[Any]
                ) -> argparse.ArgumentParser:
     """Add `notify` to `requests`' actions; return it (it shares --database-url)."""
-    parser = actions.add_parser(
+    parser: argparse.ArgumentParser = actions.add_parser(
         "notify", help=HELP,
         description="Envoyer un court e-mail, une seule fois par édition, à chaque adresse "
                     "dont le titulaire a coché « prévenez-moi des nouvelles éditions ». Passe "
