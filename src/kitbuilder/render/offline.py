@@ -17,7 +17,7 @@ from kitbuilder.render import bundle, offers, pages
 from kitbuilder.render.escape import esc
 from kitbuilder.typography import NBSP
 
-VERSION = "2"  # change it when the offline pages change for the same sources
+VERSION = "3"  # change it when the offline pages change for the same sources
 FOLDER = "pages"  # in the zip, beside the Word files
 START = "ouvrir-le-kit.html"  # in the zip's top folder: the way in
 # What LISEZMOI.txt says of START.
@@ -138,9 +138,11 @@ def _page(kit: Kit, path: str, source: str, names: dict[str, str]) -> str:
     body = _LINK.sub(lambda m: f'{m["attr"]}="{_relink(path, m["url"], names)}"', body)
     # A wide table scrolls in its own region, not the whole page (phones).
     tables = iter(range(1, body.count("<table") + 1))
-    body = re.sub(r"<table.*?</table>", lambda m: f'<div class="scroll" tabindex="0" '
-                  f'role="region" aria-label="Tableau {next(tables)}">{m[0]}</div>', body,
-                  flags=re.DOTALL)
+    # A sheet's writing table comes in its own region already (render/pages.py).
+    body = re.sub(r'<div class="kit-fill-wrap".*?</table></div>|<table.*?</table>',
+                  lambda m: m[0] if m[0].startswith("<div") else
+                  f'<div class="scroll" tabindex="0" role="region" '
+                  f'aria-label="Tableau {next(tables)}">{m[0]}</div>', body, flags=re.DOTALL)
     title = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.DOTALL)
     heading = re.sub(r"<[^>]+>", "", title[1]) if title else kit.title
     # The index's heading is the kit's title: its header does not say it a second time.

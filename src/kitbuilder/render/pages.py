@@ -330,8 +330,13 @@ def _field(field: SheetField) -> str:
         headed = "".join(f'<tr><th scope="row">{html_text(item)}</th>'
                          + "<td></td>" * (len(field.columns) - 1) + "</tr>"
                          for item in field.items)
-        return (f'<table class="kit-fill"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{headed}{row * field.rows}</tbody></table>")
+        # A wide table (a follow-up table of seven columns) scrolls in its own region on a
+        # phone instead of widening the page; the region is focusable, so that a keyboard
+        # scrolls it too. On paper the region steps aside (kit.css) and the table fills.
+        return (f'<div class="kit-fill-wrap" role="region" tabindex="0" '
+                f'aria-label="{html.escape(field.label, quote=True)}">'
+                f'<table class="kit-fill"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{headed}{row * field.rows}</tbody></table></div>")
     if isinstance(field, ChecklistField):
         items = "".join(f"<li>☐{NBSP}{html_text(item)}</li>" for item in field.items)
         return f'<ul class="kit-checklist">{items}</ul>'
