@@ -23,9 +23,10 @@ from kitbuilder.model import (
     SummaryTable,
     TableField,
 )
+from kitbuilder.source_rules import file_slug, read_yaml
 from kitbuilder.typography import typeset_all
 from kitbuilder.voices import read_voices
-from kitbuilder.yamlsource import Loc, forbidden_character, leaves_kit, validate
+from kitbuilder.yamlsource import Loc, leaves_kit, validate
 from kitbuilder.yamlsource import read_yaml as _parse_yaml
 
 MANIFEST = "kit.yml"
@@ -159,31 +160,6 @@ def _check_unique(items: list[Any], rels: tuple[str, ...], loc: tuple[Any, ...],
         seen.add(item.slug)
 
 
-def read_yaml(path: Path, shown: Path) -> tuple[Any, dict[Loc, int]]:
-    """A YAML source's data and lines; KitError also for text a Word document cannot hold."""
-    data, lines = _parse_yaml(path, shown)
-    problems: list[Problem] = []
-    _check_characters(data, (), lines, shown, problems)
-    if problems:
-        raise KitError(problems)
-    return data, lines
-
-
-def _check_characters(data: Any, loc: Loc, lines: dict[Loc, int], shown: Path,
-                      problems: list[Problem]) -> None:
-    """Report text holding a forbidden character, as a quoted YAML escape (« \\x01 ») puts it
-    there; YAML itself refuses such characters written as they are."""
-    items = (data.items() if isinstance(data, dict)
-             else enumerate(data) if isinstance(data, list) else ())
-    for key, value in items:
-        for text in (key, value):
-            found = markdown_source.FORBIDDEN.search(text) if isinstance(text, str) else None
-            if found:
-                problems.append(forbidden_character(shown, lines.get((*loc, key), lines.get(loc)),
-                                                    found[0]))
-        _check_characters(value, (*loc, key), lines, shown, problems)
-
-
 def _read_yaml_as(cls: type[T]) -> Callable[[Path, Path], T]:
     def read(path: Path, shown: Path) -> T:
         data, lines = read_yaml(path, shown)
@@ -193,7 +169,7 @@ def _read_yaml_as(cls: type[T]) -> Callable[[Path, Path], T]:
 
 def _read_sheet(path: Path, shown: Path) -> Sheet:
     data, lines = read_yaml(path, shown)
-    slug = markdown_source.file_slug(path, shown)
+    slug = file_slug(path, shown)
     if isinstance(data, dict):
         if "slug" in data:
             raise KitError([Problem(shown, lines.get(("slug",)), "clé inconnue « slug » : "
