@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -30,14 +29,14 @@ from starlette.routing import Mount, Route
 from starlette.types import Scope
 
 from kitbuilder import csp, layout
-from kitbuilder.render import downloads
 from kitbuilder.render import form as f
 from kitbuilder.server import db, logs, notify
 from kitbuilder.server.config import Settings
 from kitbuilder.server.files import SiteFiles
 from kitbuilder.server.forms import single, validate
+from kitbuilder.server.kit_files import PLAYED_IN_PAGES, KitFiles
 from kitbuilder.server.logs import log
-from kitbuilder.server.messages import ERRORS, notices
+from kitbuilder.server.messages import notices, site_error_page
 from kitbuilder.server.page import KitPage
 from kitbuilder.server.security import Guard, RateLimiter, ScriptPolicy, client_key, cross_site
 from kitbuilder.server.tokens import Refusal, Tokens
@@ -46,10 +45,6 @@ from kitbuilder.server.writes import BatchedStores
 
 PARIS = ZoneInfo("Europe/Paris")
 REASON = "motif"  # query parameter of the kit page naming why the visitor was sent back to it
-_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
-# The story's recordings and their transcripts play inside the site's own pages, whose
-# <audio> and <track> cannot carry a token: they stay open. The kit itself (Word, zip) does not.
-PLAYED_IN_PAGES = {".mp3": "audio/mpeg", ".vtt": "text/vtt; charset=utf-8"}
 _TOKEN_HOLE = "kit-form-token-placeholder-5d1f"  # where the kit page's form token goes
 _REDIRECT_REASONS = {Refusal.MISSING: "absent", Refusal.INVALID: "invalide",
                      Refusal.EXPIRED: "expire"}
@@ -64,13 +59,12 @@ class RequestServer:
         self.database = db.FileWatch(db.sqlite_file(self.engine))
         kit_dir = settings.site_dir / settings.kit_url.strip("/")
         self.page = KitPage(kit_dir / "index.html")
-        self.files = kit_dir / layout.FILES
+        self.files = KitFiles(kit_dir / layout.FILES)
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
         # Requests stored in batches, one writer at a time: SQLite takes one writer anyway.
         # The database keeps each form token to one row.
         self.stores = BatchedStores(self.engine, settings.form_lifetime)
         self.notices = notices(settings.link_lifetime.days)
-        self._listed: tuple[int, downloads.DownloadList] | None = None
         self._blank_page: tuple[int, bytes, bytes] | None = None
 
     # --- Pages ----------------------------------------------------------------------------
@@ -181,27 +175,12 @@ class RequestServer:
         if checked.refusal is not None or checked.issued is None or token is None:
             return self.back_to_form(request, checked.refusal or Refusal.INVALID)
         until = self.tokens.expiry(checked.issued).astimezone(PARIS)
-        body = self._listing().render(token, until)
+        body = self.files.listing(self.page).render(token, until)
         html = self.page.render(body, "Téléchargement")
         return HTMLResponse(html, headers={"cache-control": "no-store"})
 
-    def _listing(self) -> downloads.DownloadList:
-        """The files the download page lists, with their sizes, and the list itself: made
-        once per build of the site (resolving each path on every request was most of the
-        page's cost, and making each link again most of the rest)."""
-        version = self.page.version
-        if self._listed is None or self._listed[0] != version:
-            meta = self.page.meta
-            bundle = downloads.KitFile(meta.bundle, "Télécharger tout le kit",
-                                       self._size(meta.bundle))
-            groups = [(title, tuple(replace(item, size=self._size(item.name))
-                                    for item in items if self._file(item.name)))
-                      for title, items in meta.groups]
-            self._listed = (version, downloads.DownloadList(bundle, groups))
-        return self._listed[1]
-
     async def kit_file(self, request: Request) -> Response:
-        path = self._file(request.path_params["name"])
+        path = self.files.find(request.path_params["name"])
         if path is None:
             raise HTTPException(404)
         if path.suffix.lower() in PLAYED_IN_PAGES:
@@ -217,21 +196,8 @@ class RequestServer:
         return HTMLResponse(self.site_page(404), 404)
 
     def site_page(self, status: int = 404) -> str:
-        """The site's error page (404.html), saying what went wrong for `status`: also the
-        page of the errors Starlette answers in bare text."""
-        page = self.settings.site_dir / "404.html"
-        try:
-            text = page.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):  # none, or a link to nowhere: plain words
-            return ERRORS.get(status, ERRORS[404])[0]
-        if status in ERRORS and status != 404:
-            for role, words in zip(("title", "text"), ERRORS[status]):
-                def put(match: re.Match[str], words: str = words) -> str:
-                    return match[1] + words + match[2]
-
-                text = re.sub(rf'(<[a-z0-9]+ data-kit-error="{role}">).*?(</[a-z0-9]+>)',
-                              put, text, count=1, flags=re.DOTALL)
-        return text
+        """The site's error page (404.html) saying what went wrong for `status`."""
+        return site_error_page(self.settings.site_dir, status)
 
     async def unsubscribe(self, request: Request) -> Response:
         """The unsubscribe link of `requests notify`'s e-mails (server/unsubscribe.py)."""
@@ -242,25 +208,6 @@ class RequestServer:
 
     async def kit_folder(self, request: Request) -> Response:
         return self.redirect(request, "")
-
-    def _file(self, name: str) -> Path | None:
-        """The kit file of that plain name, or None for anything else (paths, links, folders)."""
-        if not _SAFE_NAME.fullmatch(name) or ".." in name:
-            return None
-        path = self.files / name
-        try:
-            if path.is_file() and path.resolve().parent == self.files.resolve():
-                return path
-        except (OSError, RuntimeError):  # RuntimeError: a loop of symbolic links
-            pass
-        return None
-
-    def _size(self, name: str) -> int | None:
-        path = self._file(name)
-        try:
-            return path.stat().st_size if path else None
-        except OSError:  # removed since: no size shown
-            return None
 
     # --- Life cycle -----------------------------------------------------------------------
 

@@ -48,9 +48,13 @@ class UvicornWords(logging.Filter):
 
 
 class Throttle(logging.Filter):
-    """Lets through at most `burst` records of one kind (logger, level, message template,
-    exception type) per `window` seconds, then says how many it held back: a fault repeated
-    on every request or every accepted connection cannot fill the disk."""
+    """Lets through at most `burst` warnings or errors of one kind (logger, level, message
+    template, exception type) per `window` seconds, then says how many it held back: a fault
+    repeated on every request or every accepted connection cannot fill the disk.
+
+    Information lines all pass: the access log's line per request and « kit request N
+    stored » share one template each, and the operator must see every one of them (their
+    number is the number of requests answered, which the limits in front already bound)."""
 
     def __init__(self, burst: int = 5, window: float = 60.0, max_kinds: int = 1000) -> None:
         super().__init__()
@@ -60,6 +64,8 @@ class Throttle(logging.Filter):
         self._kinds: dict[tuple[object, ...], list[float]] = {}  # [window start, count, held]
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
         now = time.monotonic()
         error = record.exc_info[0] if record.exc_info else None
         kind = (record.name, record.levelno, str(record.msg)[:200], error)

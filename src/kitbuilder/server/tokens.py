@@ -7,7 +7,7 @@ Why the form token is not tied to a cookie, as CSRF tokens often are: the site s
 (its privacy policy says so) and the form acts on no one's behalf, since there is no session
 or account a forged post could use. What the token must prove is that a submission follows a
 form this server wrote, recently (2 hours); and one token stores one request at most, which
-the database remembers across restarts (db.store_once). Cross-site posts are refused besides,
+the database remembers across restarts (store.store_once). Cross-site posts are refused besides,
 from the browser's Fetch metadata and Origin (security.cross_site).
 """
 

@@ -17,13 +17,13 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from kitbuilder.server import db
+from kitbuilder.server import db, store
 
 _Waiting = tuple[db.Answers, str, "asyncio.Future[tuple[int, bool]]"]
 
 
 class BatchedStores:
-    """Stores requests once per form token (see db.store_once), in batches, on a thread of
+    """Stores requests once per form token (see store.store_once), in batches, on a thread of
     their own: one writer, as SQLite takes, and a plain executor's hop rather than anyio's
     (which cost more than the insert). `close()` ends the thread."""
 
@@ -69,9 +69,9 @@ class BatchedStores:
     def _store_all(self, batch: list[_Waiting]) -> list[tuple[int, bool]]:
         items = [(answers, nonce) for answers, nonce, _ in batch]
         try:
-            return db.store_many(self.engine, items, self.token_lifetime)
+            return store.store_many(self.engine, items, self.token_lifetime)
         except IntegrityError:
             # Another process stored one of these tokens in between: the batch was rolled
             # back whole; store each alone, as store_once settles such races.
-            return [db.store_once(self.engine, answers, nonce, self.token_lifetime)
+            return [store.store_once(self.engine, answers, nonce, self.token_lifetime)
                     for answers, nonce in items]
