@@ -96,8 +96,10 @@ def load_kit(kit_dir: Path) -> Kit:
     guide = source(("guide",), manifest.guide, _read_guide)
     table = source(("table",), manifest.table, _read_yaml_as(SummaryTable))
     sheets = [source(("sheets", i), rel, _read_sheet) for i, rel in enumerate(manifest.sheets)]
-    documents = [source(("documents", i), rel, _read_document)
-                 for i, rel in enumerate(manifest.documents)]
+    documents: list[Document | None] = [
+        None if rel.endswith((".yml", ".yaml")) else source(("documents", i), rel,
+                                                             _read_document)
+        for i, rel in enumerate(manifest.documents)]
     intro = _intro(manifest.intro, lines.get(("intro",)), shown(manifest_path), problems)
     parts = [source(("story", "parts", i), rel, _read_part(i + 1))
              for i, rel in enumerate(manifest.story.parts)]
@@ -112,9 +114,16 @@ def load_kit(kit_dir: Path) -> Kit:
         manifest.phases, table, kit_dir / manifest.table,
         [(sheet, kit_dir / rel) for sheet, rel in zip(sheets, manifest.sheets)], shown)
     try:
-        edition = sources_edition.edition(manifest, kit_dir, lines, shown(manifest_path), shown)
+        edition, glossary = sources_edition.edition(manifest, kit_dir, lines,
+                                                    shown(manifest_path), shown)
     except KitError as exc:
         problems.extend(exc.problems)
+    else:
+        # The glossary listed among the tools: the same source as the last page's acronyms.
+        documents = [sources_edition.glossary_document(glossary, Path(rel).stem)
+                     if glossary and _is_glossary(rel, manifest) else document
+                     for document, rel in zip(documents, manifest.documents)]
+    problems += _yaml_documents(manifest, lines, shown(manifest_path))
     _check_unique(sheets, manifest.sheets, ("sheets",), "fiche", lines,
                   shown(manifest_path), problems)
     _check_unique(documents, manifest.documents, ("documents",), "document", lines,
@@ -134,10 +143,25 @@ def load_kit(kit_dir: Path) -> Kit:
     return typeset_all(kit)
 
 
+def _is_glossary(rel: str, manifest: Manifest) -> bool:
+    return bool(manifest.glossary) and Path(rel) == Path(str(manifest.glossary))
+
+
+def _yaml_documents(manifest: Manifest, lines: dict[Loc, int], shown: Path) -> list[Problem]:
+    """A tool is Markdown; the one YAML file `documents` may list is the glossary."""
+    return [Problem(shown, lines.get(("documents", i)),
+                    f"« {rel} » : un outil s'écrit en Markdown (fichier .md) ; le seul "
+                    "fichier .yml que « documents » peut lister est le glossaire, celui que "
+                    "nomme « glossary »")
+            for i, rel in enumerate(manifest.documents)
+            if rel.endswith((".yml", ".yaml")) and not _is_glossary(rel, manifest)]
+
+
 def _unlisted(kit_dir: Path, manifest: Manifest, shown: Callable[[Path], Path]) -> list[Problem]:
     """A sheet or story file left out of the manifest would silently miss from the kit."""
     listed = {(kit_dir / rel).resolve()
-              for rel in (*manifest.sheets, *manifest.documents, *manifest.story.parts)
+              for rel in (*manifest.sheets, *manifest.documents, *manifest.story.parts,
+                          *([manifest.glossary] if manifest.glossary else []))
               if not leaves_kit(kit_dir, rel)}  # those outside are reported already
     folders = {path.parent for path in listed}
     found = {path.resolve() for folder in folders for pattern in ("*.yml", "*.md")
