@@ -154,7 +154,12 @@ def _yaml_documents(manifest: Manifest, lines: dict[Loc, int], shown: Path) -> l
                     "fichier .yml que « documents » peut lister est le glossaire, celui que "
                     "nomme « glossary »")
             for i, rel in enumerate(manifest.documents)
-            if rel.endswith((".yml", ".yaml")) and not _is_glossary(rel, manifest)]
+            if rel.endswith((".yml", ".yaml")) and not _is_glossary(rel, manifest)] + [
+        Problem(shown, lines.get(("documents", i)), f"« {rel} » : le nom du fichier est "
+                "l'adresse de l'outil ; utilisez des minuscules sans accents, des chiffres et "
+                "des tirets")
+        for i, rel in enumerate(manifest.documents)
+        if _is_glossary(rel, manifest) and not _SLUG.match(Path(rel).stem)]
 
 
 def _unlisted(kit_dir: Path, manifest: Manifest, shown: Callable[[Path], Path]) -> list[Problem]:
