@@ -42,11 +42,21 @@ class BuildResult:
         return [f.name for f in self.files if not f.reused]
 
     def summary(self) -> str:
-        made = self.generated
+        """One line for the editor, in French: « kit : 12 fichiers sur 40 produits (…), 28
+        repris du cache ». The words are typeset, the file names shown as they are."""
+        made, total = self.generated, len(self.files)
         if not made:
-            return f"kit: nothing changed, {len(self.files)} files reused from the cache"
-        return (f"kit: {len(made)} of {len(self.files)} files generated "
-                f"({', '.join(made)}), {len(self.files) - len(made)} reused")
+            return typeset(f"kit : rien n'a changé, {_files(total)} repris du cache")
+        reused = total - len(made)
+        return (typeset(f"kit : {_files(len(made))} sur {total} "
+                        f"produit{'s' if len(made) > 1 else ''} (")
+                + ", ".join(made)
+                + typeset(f"), {reused or 'aucun'} repris du cache"))
+
+
+def _files(count: int) -> str:
+    """« 1 fichier », « 40 fichiers »"""
+    return f"{count} fichier{'s' if count > 1 else ''}"
 
 
 @dataclass(frozen=True)

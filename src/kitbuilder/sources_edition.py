@@ -29,7 +29,8 @@ from kitbuilder.model import (
     TableBlock,
 )
 from kitbuilder.site.data import Association
-from kitbuilder.yamlsource import Loc, read_yaml, validate
+from kitbuilder.source_rules import read_yaml
+from kitbuilder.yamlsource import Loc, validate
 
 # White text is printed on a phase's colour (banners, table chips): WCAG AA for normal text.
 MIN_CONTRAST = 4.5

@@ -98,8 +98,10 @@ class KitPlugin(BasePlugin[KitConfig]):
             self.added = self._build(kit_dir, audio_dir, voice_file, cache, key, previous,
                                      site_url)
         else:
-            self._tell(f"kit: nothing changed since the last build, {len(self.added.files)} "
-                       "files reused from the cache", self.added, pending=False)
+            count = len(self.added.files)
+            self._tell(typeset(f"kit : rien n'a changé depuis la dernière construction, "
+                               f"{count} fichier{'s' if count > 1 else ''} repris du cache"),
+                       self.added, pending=False)
         config.extra_css.extend(inputs.kit_stylesheets(self.added, self.config.url.strip("/")))
         if config.nav:
             config.nav = expand(config.nav, f"{self.config.url.strip('/')}/", self.added.nav)

@@ -32,22 +32,14 @@ from starlette.types import Scope
 from kitbuilder import csp, layout
 from kitbuilder.render import downloads
 from kitbuilder.render import form as f
-from kitbuilder.server import db, notify
+from kitbuilder.server import db, logs, notify
 from kitbuilder.server.config import Settings
 from kitbuilder.server.files import SiteFiles
 from kitbuilder.server.forms import single, validate
-from kitbuilder.server.logs import AccessLog, log
+from kitbuilder.server.logs import log
 from kitbuilder.server.messages import ERRORS, notices
 from kitbuilder.server.page import KitPage
-from kitbuilder.server.security import (
-    BodyLimit,
-    ErrorPages,
-    RateLimiter,
-    ScriptPolicy,
-    SecurityHeaders,
-    client_key,
-    cross_site,
-)
+from kitbuilder.server.security import Guard, RateLimiter, ScriptPolicy, client_key, cross_site
 from kitbuilder.server.tokens import Refusal, Tokens
 from kitbuilder.server.unsubscribe import unsubscribe
 from kitbuilder.server.writes import BatchedStores
@@ -58,6 +50,7 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
 # The story's recordings and their transcripts play inside the site's own pages, whose
 # <audio> and <track> cannot carry a token: they stay open. The kit itself (Word, zip) does not.
 PLAYED_IN_PAGES = {".mp3": "audio/mpeg", ".vtt": "text/vtt; charset=utf-8"}
+_TOKEN_HOLE = "kit-form-token-placeholder-5d1f"  # where the kit page's form token goes
 _REDIRECT_REASONS = {Refusal.MISSING: "absent", Refusal.INVALID: "invalide",
                      Refusal.EXPIRED: "expire"}
 
@@ -77,17 +70,33 @@ class RequestServer:
         # The database keeps each form token to one row.
         self.stores = BatchedStores(self.engine, settings.form_lifetime)
         self.notices = notices(settings.link_lifetime.days)
-        self._listed: tuple[int, downloads.KitFile, list[downloads.FileGroup]] | None = None
+        self._listed: tuple[int, downloads.DownloadList] | None = None
+        self._blank_page: tuple[int, bytes, bytes] | None = None
 
     # --- Pages ----------------------------------------------------------------------------
 
     def form_page(self, state: f.FormState | None = None, status: int = 200) -> HTMLResponse:
         """The kit page with the form, a fresh token in it; answers and messages if given."""
+        if state is None and status == 200:  # the kit page itself: only its token changes
+            before, after = self._blank()
+            token = f.html_attr(self.tokens.form()).encode("ascii")
+            return HTMLResponse(before + token + after, 200, {"cache-control": "no-store"})
         state = replace(state or f.FormState(), csrf=self.tokens.form())
         body = f.form(state, self.page.meta.privacy_url)
         title = "Erreur" if status >= 400 else ""
         html = self.page.render(body, title)
         return HTMLResponse(html, status, {"cache-control": "no-store"})
+
+    def _blank(self) -> tuple[bytes, bytes]:
+        """The kit page with the empty form, in UTF-8, split where its token goes: made once
+        per build of the site (encoding the whole page was most of what was left of its
+        cost)."""
+        version = self.page.version
+        if self._blank_page is None or self._blank_page[0] != version:
+            region = f.form(f.FormState(csrf=_TOKEN_HOLE), self.page.meta.privacy_url)
+            before, after = self.page.render(region).split(_TOKEN_HOLE.encode("ascii"))
+            self._blank_page = (version, before, after)
+        return self._blank_page[1], self._blank_page[2]
 
     def notice_page(self, reason: str, status: int, values: dict[str, str] | None = None,
                     errors: dict[str, str] | None = None, **fmt: str) -> HTMLResponse:
@@ -163,7 +172,7 @@ class RequestServer:
         # Deleted while it was written to: the row went to a file no one will read.
         self.database.check()
         if new:
-            log.info("kit request %d stored", request_id)
+            logs.info(log, "kit request %d stored", request_id)
         return request_id
 
     async def download(self, request: Request) -> Response:
@@ -171,15 +180,15 @@ class RequestServer:
         checked = self.tokens.check_download(token)
         if checked.refusal is not None or checked.issued is None or token is None:
             return self.back_to_form(request, checked.refusal or Refusal.INVALID)
-        bundle, groups = self._listing()
         until = self.tokens.expiry(checked.issued).astimezone(PARIS)
-        body = downloads.downloads(bundle, groups, token, until)
+        body = self._listing().render(token, until)
         html = self.page.render(body, "Téléchargement")
         return HTMLResponse(html, headers={"cache-control": "no-store"})
 
-    def _listing(self) -> tuple[downloads.KitFile, list[downloads.FileGroup]]:
-        """The files the download page lists, with their sizes: looked up once per build of
-        the site (resolving each path on every request was most of the page's cost)."""
+    def _listing(self) -> downloads.DownloadList:
+        """The files the download page lists, with their sizes, and the list itself: made
+        once per build of the site (resolving each path on every request was most of the
+        page's cost, and making each link again most of the rest)."""
         version = self.page.version
         if self._listed is None or self._listed[0] != version:
             meta = self.page.meta
@@ -188,8 +197,8 @@ class RequestServer:
             groups = [(title, tuple(replace(item, size=self._size(item.name))
                                     for item in items if self._file(item.name)))
                       for title, items in meta.groups]
-            self._listed = (version, bundle, groups)
-        return self._listed[1], self._listed[2]
+            self._listed = (version, downloads.DownloadList(bundle, groups))
+        return self._listed[1]
 
     async def kit_file(self, request: Request) -> Response:
         path = self._file(request.path_params["name"])
@@ -275,6 +284,7 @@ class RequestServer:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            await run_in_threadpool(self.stores.close)
             self.engine.dispose()
 
     async def _purge_daily(self) -> None:
@@ -306,10 +316,8 @@ def create_app(settings: Settings, tokens: Tokens | None = None) -> Starlette:
                                                  Path(csp.FILE).parts[0]))),
     ]
     middleware = [
-        Middleware(AccessLog),
-        Middleware(SecurityHeaders, policy=ScriptPolicy(settings.site_dir)),
-        Middleware(ErrorPages, page=server.site_page),
-        Middleware(BodyLimit, limit=settings.max_body, error_page=server.error_page,
+        Middleware(Guard, policy=ScriptPolicy(settings.site_dir), page=server.site_page,
+                   limit=settings.max_body, error_page=server.error_page,
                    timeout=settings.limits.body_timeout),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=server.lifespan,

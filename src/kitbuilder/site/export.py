@@ -121,7 +121,7 @@ def export(config_file: Path, out: Path, *, now: datetime | None = None,
         config["nav"] = _typeset_titles(nav)
     _write(out, config, root, pages, generated, files)
     return Exported(len(pages), len(files) + len(generated),
-                    result.summary() if result else "kit: off",
+                    result.summary() if result else "kit : désactivé dans les réglages du site",
                     result.narration if result else ())
 
 
