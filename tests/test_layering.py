@@ -102,3 +102,10 @@ def test_the_readme_names_every_module_where_it_describes_the_tree() -> None:
     modules = {p.stem for p in PACKAGE.rglob("*.py")
                if p.name != "__init__.py" and "migrations" not in p.parts}
     assert sorted(modules - named) == []
+
+
+def test_no_module_passes_the_300_line_ceiling() -> None:
+    """A module past 300 lines is doing two things (issue 17): split it where it does."""
+    long = {name: n for name, path in _modules().items()
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > 300}
+    assert long == {}

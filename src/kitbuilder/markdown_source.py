@@ -1,9 +1,8 @@
 """The kit's Markdown sources read into blocks: the guide, the toolbox documents, the story
-parts and the landing page's intro; and the rules every source's file name and text follow."""
+parts and the landing page's intro."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,21 +10,8 @@ from kitbuilder import markdown_blocks as mdb
 from kitbuilder import story_source
 from kitbuilder.errors import KitError, Problem
 from kitbuilder.model import Block, Document, Guide, Heading, StoryPart
+from kitbuilder.source_rules import FORBIDDEN, file_slug
 from kitbuilder.yamlsource import forbidden_character, read_source
-
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-# Characters a Word document (XML 1.0) cannot hold: control characters other than tab and line
-# breaks, lone surrogates, U+FFFE and U+FFFF. Invisible in an editor, they would otherwise stop
-# the build inside python-docx with no file or line.
-FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def file_slug(path: Path, shown: Path) -> str:
-    """A sheet, document or story part's slug (its page address): its file's name."""
-    if not SLUG.match(path.stem):
-        raise KitError([Problem(shown, None, f"nom de fichier « {path.name} » : utilisez des "
-                                             "minuscules sans accents, des chiffres et des tirets")])
-    return path.stem
 
 
 def _read_markdown(path: Path, shown: Path) -> list[mdb.Located]:

@@ -15,6 +15,7 @@ from kitbuilder import markdown_source, sources_edition
 from kitbuilder.errors import KitError, Problem
 from kitbuilder.model import (
     Cast,
+    Document,
     Kit,
     Licence,
     Manifest,
@@ -23,9 +24,10 @@ from kitbuilder.model import (
     SummaryTable,
     TableField,
 )
+from kitbuilder.source_rules import SLUG, file_slug, read_yaml
 from kitbuilder.typography import typeset_all
 from kitbuilder.voices import read_voices
-from kitbuilder.yamlsource import Loc, forbidden_character, leaves_kit, validate
+from kitbuilder.yamlsource import Loc, leaves_kit, validate
 from kitbuilder.yamlsource import read_yaml as _parse_yaml
 
 MANIFEST = "kit.yml"
@@ -88,8 +90,10 @@ def load_kit(kit_dir: Path) -> Kit:
     guide = source(("guide",), manifest.guide, markdown_source.read_guide)
     table = source(("table",), manifest.table, _read_yaml_as(SummaryTable))
     sheets = [source(("sheets", i), rel, _read_sheet) for i, rel in enumerate(manifest.sheets)]
-    documents = [source(("documents", i), rel, markdown_source.read_document)
-                 for i, rel in enumerate(manifest.documents)]
+    documents: list[Document | None] = [
+        None if rel.endswith((".yml", ".yaml")) else source(("documents", i), rel,
+                                                             markdown_source.read_document)
+        for i, rel in enumerate(manifest.documents)]
     intro = markdown_source.intro(manifest.intro, lines.get(("intro",)), shown(manifest_path),
                                   problems)
     parts = [source(("story", "parts", i), rel, markdown_source.read_part(i + 1))
@@ -105,9 +109,16 @@ def load_kit(kit_dir: Path) -> Kit:
         manifest.phases, table, kit_dir / manifest.table,
         [(sheet, kit_dir / rel) for sheet, rel in zip(sheets, manifest.sheets)], shown)
     try:
-        edition = sources_edition.edition(manifest, kit_dir, lines, shown(manifest_path), shown)
+        edition, glossary = sources_edition.edition(manifest, kit_dir, lines,
+                                                    shown(manifest_path), shown)
     except KitError as exc:
         problems.extend(exc.problems)
+    else:
+        # The glossary listed among the tools: the same source as the last page's acronyms.
+        documents = [sources_edition.glossary_document(glossary, Path(rel).stem)
+                     if glossary and _is_glossary(rel, manifest) else document
+                     for document, rel in zip(documents, manifest.documents)]
+    problems += _yaml_documents(manifest, lines, shown(manifest_path))
     _check_unique(sheets, manifest.sheets, ("sheets",), "fiche", lines,
                   shown(manifest_path), problems)
     _check_unique(documents, manifest.documents, ("documents",), "document", lines,
@@ -127,10 +138,30 @@ def load_kit(kit_dir: Path) -> Kit:
     return typeset_all(kit)
 
 
+def _is_glossary(rel: str, manifest: Manifest) -> bool:
+    return bool(manifest.glossary) and Path(rel) == Path(str(manifest.glossary))
+
+
+def _yaml_documents(manifest: Manifest, lines: dict[Loc, int], shown: Path) -> list[Problem]:
+    """A tool is Markdown; the one YAML file `documents` may list is the glossary."""
+    return [Problem(shown, lines.get(("documents", i)),
+                    f"« {rel} » : un outil s'écrit en Markdown (fichier .md) ; le seul "
+                    "fichier .yml que « documents » peut lister est le glossaire, celui que "
+                    "nomme « glossary »")
+            for i, rel in enumerate(manifest.documents)
+            if rel.endswith((".yml", ".yaml")) and not _is_glossary(rel, manifest)] + [
+        Problem(shown, lines.get(("documents", i)), f"« {rel} » : le nom du fichier est "
+                "l'adresse de l'outil ; utilisez des minuscules sans accents, des chiffres et "
+                "des tirets")
+        for i, rel in enumerate(manifest.documents)
+        if _is_glossary(rel, manifest) and not SLUG.match(Path(rel).stem)]
+
+
 def _unlisted(kit_dir: Path, manifest: Manifest, shown: Callable[[Path], Path]) -> list[Problem]:
     """A sheet or story file left out of the manifest would silently miss from the kit."""
     listed = {(kit_dir / rel).resolve()
-              for rel in (*manifest.sheets, *manifest.documents, *manifest.story.parts)
+              for rel in (*manifest.sheets, *manifest.documents, *manifest.story.parts,
+                          *([manifest.glossary] if manifest.glossary else []))
               if not leaves_kit(kit_dir, rel)}  # those outside are reported already
     folders = {path.parent for path in listed}
     found = {path.resolve() for folder in folders for pattern in ("*.yml", "*.md")
@@ -159,31 +190,6 @@ def _check_unique(items: list[Any], rels: tuple[str, ...], loc: tuple[Any, ...],
         seen.add(item.slug)
 
 
-def read_yaml(path: Path, shown: Path) -> tuple[Any, dict[Loc, int]]:
-    """A YAML source's data and lines; KitError also for text a Word document cannot hold."""
-    data, lines = _parse_yaml(path, shown)
-    problems: list[Problem] = []
-    _check_characters(data, (), lines, shown, problems)
-    if problems:
-        raise KitError(problems)
-    return data, lines
-
-
-def _check_characters(data: Any, loc: Loc, lines: dict[Loc, int], shown: Path,
-                      problems: list[Problem]) -> None:
-    """Report text holding a forbidden character, as a quoted YAML escape (« \\x01 ») puts it
-    there; YAML itself refuses such characters written as they are."""
-    items = (data.items() if isinstance(data, dict)
-             else enumerate(data) if isinstance(data, list) else ())
-    for key, value in items:
-        for text in (key, value):
-            found = markdown_source.FORBIDDEN.search(text) if isinstance(text, str) else None
-            if found:
-                problems.append(forbidden_character(shown, lines.get((*loc, key), lines.get(loc)),
-                                                    found[0]))
-        _check_characters(value, (*loc, key), lines, shown, problems)
-
-
 def _read_yaml_as(cls: type[T]) -> Callable[[Path, Path], T]:
     def read(path: Path, shown: Path) -> T:
         data, lines = read_yaml(path, shown)
@@ -193,7 +199,7 @@ def _read_yaml_as(cls: type[T]) -> Callable[[Path, Path], T]:
 
 def _read_sheet(path: Path, shown: Path) -> Sheet:
     data, lines = read_yaml(path, shown)
-    slug = markdown_source.file_slug(path, shown)
+    slug = file_slug(path, shown)
     if isinstance(data, dict):
         if "slug" in data:
             raise KitError([Problem(shown, lines.get(("slug",)), "clé inconnue « slug » : "
