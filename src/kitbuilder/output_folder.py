@@ -10,6 +10,7 @@ work is done.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from kitbuilder.errors import KitError, Problem
@@ -43,15 +44,19 @@ def check_out(out: Path, keep: dict[str, Path] | None = None) -> Path:
             raise _refuse(out, f"c'est {what} ({folder}), qui serait effacé")
         if resolved in folder.parents:
             raise _refuse(out, f"il contient {what} ({folder}), qui serait effacé")
-    if not resolved.exists():
-        return resolved
-    if not resolved.is_dir():
-        raise _refuse(out, "c'est un fichier, pas un dossier")
-    if (resolved / MARK).is_file():
-        return resolved
-    if any(resolved.iterdir()):
-        raise _refuse(out, "ce dossier contient déjà des fichiers qui ne viennent pas "
-                           "de « kitbuilder build »")
+    # Another build publishing to the same folder may swap it away (or back) between any two
+    # of these looks: a folder that vanished meanwhile is free, and the mark is looked for again
+    # before refusing a folder for what it holds.
+    try:
+        if not stat.S_ISDIR(resolved.stat().st_mode):
+            raise _refuse(out, "c'est un fichier, pas un dossier")
+        if (resolved / MARK).is_file():
+            return resolved
+        if any(resolved.iterdir()) and not (resolved / MARK).is_file():
+            raise _refuse(out, "ce dossier contient déjà des fichiers qui ne viennent pas "
+                               "de « kitbuilder build »")
+    except FileNotFoundError:
+        pass
     return resolved
 
 
