@@ -23,7 +23,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, select, text
 
 from kitbuilder.cli import main
-from kitbuilder.server import db
+from kitbuilder.server import db, store
 from kitbuilder.server.admin import local_time
 from test_server import VALID, running, settings_for, site, submit  # noqa: F401 - a fixture
 
@@ -43,7 +43,7 @@ def database(tmp_path: Path) -> tuple[str, Engine]:
     engine = db.connect(url)
     db.migrate(engine)
     for age, answers in ROWS:
-        db.store(engine, answers, NOW - timedelta(days=age))
+        store.store(engine, answers, NOW - timedelta(days=age))
     yield url, engine
     engine.dispose()
 
@@ -101,7 +101,7 @@ def test_a_database_of_the_first_schema_is_brought_up_to_date_with_its_rows(
             "VALUES ('2026-01-02 03:04:05', 'direction', 'ehpad', '44')"))
     db.migrate(engine)
     assert [r["department"] for r in db.rows(engine)] == ["44"]
-    _, new = db.store_once(engine, ROWS[1][1], "nonce", timedelta(hours=2))
+    _, new = store.store_once(engine, ROWS[1][1], "nonce", timedelta(hours=2))
     assert new and db.count(engine) == 2
     engine.dispose()
 
@@ -127,15 +127,15 @@ def test_addresses_stored_before_the_consent_box_keep_their_consent(tmp_path: Pa
 
 def test_a_form_token_stores_one_request_for_as_long_as_it_lives(fresh_engine: Engine) -> None:
     engine = fresh_engine
-    first, new = db.store_once(engine, ROWS[1][1], "jeton-a", timedelta(hours=2), NOW)
+    first, new = store.store_once(engine, ROWS[1][1], "jeton-a", timedelta(hours=2), NOW)
     assert new and db.count(engine) == 1
-    again, new = db.store_once(engine, ROWS[2][1], "jeton-a", timedelta(hours=2),
+    again, new = store.store_once(engine, ROWS[2][1], "jeton-a", timedelta(hours=2),
                                NOW + timedelta(minutes=119))
     assert (again, new) == (first, False) and db.count(engine) == 1
-    other, new = db.store_once(engine, ROWS[2][1], "jeton-b", timedelta(hours=2), NOW)
+    other, new = store.store_once(engine, ROWS[2][1], "jeton-b", timedelta(hours=2), NOW)
     assert new and other != first
     # Past its lifetime the server refuses the token anyway; the database forgets it.
-    late, new = db.store_once(engine, ROWS[2][1], "jeton-a", timedelta(hours=2),
+    late, new = store.store_once(engine, ROWS[2][1], "jeton-a", timedelta(hours=2),
                               NOW + timedelta(hours=3))
     assert new and late != first
     with engine.connect() as connection:
@@ -149,7 +149,7 @@ def test_one_token_stored_from_many_threads_at_once_makes_one_row(fresh_engine: 
 
     def store(_: int) -> tuple[int, bool]:
         barrier.wait()
-        return db.store_once(engine, ROWS[1][1], "jeton-course", timedelta(hours=2))
+        return store.store_once(engine, ROWS[1][1], "jeton-course", timedelta(hours=2))
 
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(store, range(8)))
@@ -225,7 +225,7 @@ def test_purge_deletes_exactly_the_requests_older_than_asked(database, capsys) -
     assert kitbuilder(url, "purge", "--older-than", "30j", "--yes") == 0
     assert "2 demandes effacées." in capsys.readouterr().out
     assert db.count(engine) == 2
-    db.store_once(engine, ROWS[1][1], "jeton", timedelta(hours=2), NOW - timedelta(days=1))
+    store.store_once(engine, ROWS[1][1], "jeton", timedelta(hours=2), NOW - timedelta(days=1))
     assert kitbuilder(url, "purge", "--older-than", "0m", "--yes") == 0
     with engine.connect() as connection:  # the token went with its request
         assert connection.execute(select(db.form_tokens.c.nonce)).all() == []
@@ -278,7 +278,7 @@ def test_another_database_through_its_url(tmp_path: Path, site: Path) -> None:  
     with running(replace(settings_for(site, tmp_path), database_url=url)) as base, \
             httpx.Client(base_url=base) as client:
         assert submit(client, VALID).status_code == 303
-    db.store(engine, ROWS[0][1], NOW - timedelta(days=1200))
+    store.store(engine, ROWS[0][1], NOW - timedelta(days=1200))
     assert [r["department"] for r in db.rows(engine)] == ["75", VALID["department"]]
     assert kitbuilder(url, "purge", "--older-than", "36m", "--yes") == 0
     assert db.count(engine) == 1

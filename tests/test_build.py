@@ -8,6 +8,7 @@ import time
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import cast
 
 import docx
 import pytest
@@ -17,8 +18,9 @@ from docx.shared import Cm
 
 from fixture_kit import FILES, write_kit
 from kitbuilder import cli
-from kitbuilder.build import BuildResult, build_kit
+from kitbuilder.build import BuildResult, OutputFile, build_kit
 from kitbuilder.cache import Cache
+from kitbuilder.model import Kit
 
 
 @pytest.fixture
@@ -198,7 +200,7 @@ def test_rebuild_with_nothing_changed_regenerates_nothing(kit_dir: Path, tmp_pat
     assert len(first.generated) == len(first.files)
     second = build_kit(kit_dir, tmp_path / "cache")
     assert second.generated == []
-    assert "nothing changed" in second.summary()
+    assert second.summary() == f"kit\u00a0: rien n’a changé, {len(first.files)} fichiers repris du cache"
     assert [f.path for f in first.files] == [f.path for f in second.files]
 
 
@@ -209,6 +211,24 @@ def test_changing_one_sheet_regenerates_that_sheet_and_the_zip_only(tmp_path: Pa
     again = build_kit(write_kit(tmp_path, changed), tmp_path / "cache")
     assert again.generated == ["fiche-suivi.docx", "fiche-suivi.pdf", "kit-complet.pdf",
                                "kit-test.zip"]
+    # The summary the editor reads: in French, its words typeset, the file names as they are.
+    total = len(again.files)
+    assert again.summary() == (
+        f"kit\u00a0: 4 fichiers sur {total} produits (fiche-suivi.docx, fiche-suivi.pdf, "
+        f"kit-complet.pdf, kit-test.zip), {total - 4} repris du cache")
+
+
+def test_the_build_summary_agrees_in_number() -> None:
+    def result(made: int, total: int) -> BuildResult:
+        files = tuple(OutputFile(f"f{i}.docx", "", Path(f"f{i}.docx"), i >= made)
+                      for i in range(total))
+        return BuildResult(cast(Kit, None), {}, files)
+
+    assert result(1, 3).summary() == ("kit\u00a0: 1 fichier sur 3 produit (f0.docx), 2 repris "
+                                      "du cache")
+    assert result(2, 2).summary() == ("kit\u00a0: 2 fichiers sur 2 produits (f0.docx, f1.docx), "
+                                      "aucun repris du cache")
+    assert result(0, 1).summary() == "kit\u00a0: rien n’a changé, 1 fichier repris du cache"
 
 
 def _age(path: Path, seconds: float) -> None:
@@ -285,5 +305,5 @@ def test_cli_build_writes_pages_and_files(kit_dir: Path, tmp_path: Path, capsys)
     running = tmp_path / ".out-old-z3"  # another build publishing right now
     running.mkdir()
     assert cli.main(args) == 0
-    assert "nothing changed" in capsys.readouterr().out
+    assert "kit\u00a0: rien n’a changé" in capsys.readouterr().out
     assert not killed.exists() and running.exists()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kitbuilder.server import db
+from kitbuilder.server import db, store
 from kitbuilder.server.admin import local_time
 
 NOW = db.utcnow().replace(microsecond=0)
@@ -38,8 +38,8 @@ def server_database(tmp_path: Path) -> tuple[str, Path]:
     file = tmp_path / "var" / "requests.sqlite3"
     engine = db.connect(f"sqlite:///{file}")
     db.migrate(engine)
-    db.store(engine, db.Answers("rh", "ehpad", "75", None, None), NOW - timedelta(days=400))
-    db.store(engine, db.Answers("direction", "ehpad", "2A", None, None), NOW)
+    store.store(engine, db.Answers("rh", "ehpad", "75", None, None), NOW - timedelta(days=400))
+    store.store(engine, db.Answers("direction", "ehpad", "2A", None, None), NOW)
     engine.dispose()
     return f"sqlite:///{file}", file
 

@@ -177,6 +177,16 @@ def test_a_fault_repeated_endlessly_is_logged_a_few_times_only() -> None:
     assert throttle.filter(late) and "9995 similar" in late.getMessage()
 
 
+def test_every_access_line_is_logged_however_many_requests() -> None:
+    """The throttle is for faults: the access log's lines, all of one template, must not be
+    cut to five a minute (the operator counts requests from them)."""
+    throttle = Throttle(burst=5, window=60)
+    lines = [logging.LogRecord("kitbuilder.server.access", logging.INFO, __file__, 1,
+                               "%s %s %s %.0f ms", ("GET", "/kit/", "200", 3.0), None)
+             for _ in range(1_000)]
+    assert all(throttle.filter(r) for r in lines)
+
+
 def replace_msg(record: logging.LogRecord) -> logging.LogRecord:
     return logging.LogRecord(record.name, record.levelno, __file__, 1, record.msg, None, None)
 

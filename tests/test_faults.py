@@ -190,7 +190,8 @@ def test_two_builds_at_once_share_the_cache_and_the_output(tmp_path: Path) -> No
     outputs = [build.communicate(timeout=300) for build in builds]
     for build, (stdout, stderr) in zip(builds, outputs):
         assert build.returncode == 0 and "Traceback" not in stderr, stderr
-    made = [re.search(r"kit: (\d+) of (\d+) files generated", stdout) for stdout, _ in outputs]
+    made = [re.search(r"kit\u00a0: (\d+) fichiers? sur (\d+) produits? \(", stdout)
+            for stdout, _ in outputs]
     total = max(int(m[2]) for m in made if m)
     # They raced: some files were made by both, each storing its own copy under one key.
     assert sum(int(m[1]) for m in made if m) > total, [stdout for stdout, _ in outputs]

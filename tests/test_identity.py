@@ -38,6 +38,11 @@ BROKEN = {
                                        "kit/glossaire.yml", 1, "« IDEC »"),
     "contacts without a phone": (_replace("association.yml", '  phone: "01 00 00 00 00"\n', ""),
                                  "kit/association.yml", 3, "« phone »"),
+    # A character no Word or PDF file can hold, written as a YAML escape (found by the
+    # mutation test: it stopped the build inside lxml with no file or line).
+    "control character in the contacts": (_replace("association.yml", "name: Mieux-être & Travail",
+                                                   'name: "Mieux-être\\x00"'),
+                                          "kit/association.yml", 1, "caractère"),
 }
 
 

@@ -218,3 +218,78 @@ def test_a_word_table_gives_its_columns_the_room_their_text_needs(tmp_path: Path
 def test_the_download_comes_before_the_landing_text(tmp_path: Path) -> None:
     index = pages.index(load_kit(write_kit(tmp_path, WITH_TOOLS)))
     assert index.index("Télécharger le kit") < index.index("Pour les directions")
+
+
+FULL_GLOSSARY = """\
+title: Glossaire
+intro: Les mots du kit.
+sections:
+  - title: Les métiers
+    terms:
+      - term: IDEC
+        stands_for: Infirmière coordinatrice
+        meaning: organise les soins.
+      - term: Ehpad
+        stands_for: Établissement d'hébergement pour personnes âgées dépendantes
+  - title: La démarche
+    terms:
+      - term: Restitution
+        meaning: La séance où la direction répond.
+"""
+GLOSSARY_TOOL = {**FILES, "glossaire.yml": FULL_GLOSSARY,
+                 "kit.yml": MANIFEST + "documents:\n  - glossaire.yml\n"}
+
+
+def test_one_glossary_makes_the_tool_and_the_last_pages_acronyms(tmp_path: Path) -> None:
+    kit = load_kit(write_kit(tmp_path, GLOSSARY_TOOL))
+    assert kit.edition.glossary == (
+        ("Ehpad", "Établissement d’hébergement pour personnes âgées dépendantes"),
+        ("IDEC", "Infirmière coordinatrice"))  # « Restitution » is a word, not an acronym
+    (tool,) = kit.documents
+    assert (tool.slug, tool.title) == ("glossaire", "Glossaire")
+    page = pages.pages(kit)["outils/glossaire.md"]
+    assert "Les mots du kit." in page and "## La démarche" in page
+    assert "| **IDEC** | Infirmière coordinatrice\u00a0: organise les soins. |" in page
+    assert "| **Restitution** | La séance où la direction répond. |" in page
+    jobs = {job.name: job for job in _jobs(kit)}
+    out = tmp_path / "glossaire.docx"
+    jobs["outil-glossaire.docx"].render(*jobs["outil-glossaire.docx"].args, out)
+    rows = [[c.text for c in row.cells] for t in docx.Document(str(out)).tables for row in t.rows]
+    assert ["Ehpad", "Établissement d’hébergement pour personnes âgées dépendantes"] in rows
+    assert layout.pdf("outil-glossaire.docx") in {job.name for job in _pdf_jobs(kit)}
+
+
+def test_the_shipped_kit_has_one_glossary() -> None:
+    """kit/glossaire.yml alone: listed as a tool and named as the glossary; no Markdown twin."""
+    manifest = yaml.safe_load((ROOT / "kit" / "kit.yml").read_text(encoding="utf-8"))
+    assert manifest["glossary"] in manifest["documents"]
+    assert not list((ROOT / "kit").rglob("glossaire.md"))
+    kit = load_kit(ROOT / "kit")
+    tool = next(d for d in kit.documents if d.slug == "glossaire")
+    table = repr(tool.blocks)
+    assert all(f"text='{a}'" in table for a, _ in kit.edition.glossary)
+    assert len(kit.edition.glossary) >= 15
+
+
+@pytest.mark.parametrize("old, new, line, words", [
+    ("        meaning: La séance où la direction répond.\n", "", 13, "Restitution"),
+    ("      - term: Ehpad\n", "      - term: IDEC\n", 9, "déjà dans le glossaire"),
+    ("        meaning: organise les soins.\n", "        sens: organise les soins.\n", 8,
+     "sens"),
+])
+def test_a_mistake_in_the_glossary_is_named_with_its_line(tmp_path: Path, old: str, new: str,
+                                                          line: int, words: str) -> None:
+    files = {**GLOSSARY_TOOL, "glossaire.yml": FULL_GLOSSARY.replace(old, new)}
+    with pytest.raises(KitError) as caught:
+        load_kit(write_kit(tmp_path, files))
+    assert any((str(p.file), p.line) == ("kit/glossaire.yml", line) and words in p.message
+               for p in caught.value.problems), [str(p) for p in caught.value.problems]
+
+
+def test_a_tool_in_yaml_other_than_the_glossary_is_refused(tmp_path: Path) -> None:
+    files = {**FILES, "kit.yml": MANIFEST + "documents:\n  - outils/liste.yml\n",
+             "outils/liste.yml": "title: Liste\n"}
+    with pytest.raises(KitError) as caught:
+        load_kit(write_kit(tmp_path, files))
+    (problem,) = caught.value.problems
+    assert str(problem.file) == "kit/kit.yml" and "glossaire" in problem.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,21 @@ def test_only_the_mkdocs_face_knows_mkdocs(name: str) -> None:
     imported |= {node.module or "" for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and not node.level}
     assert not {m for m in imported if m == "mkdocs" or m.startswith("mkdocs.")}, name
+
+
+def test_the_readme_names_every_module_where_it_describes_the_tree() -> None:
+    """« How it is built » in the README is a newcomer's map of the tree: every module (but
+    package markers and the database migrations) is named there."""
+    readme = (PACKAGE.parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How it is built", 1)[1].split("\n### ", 1)[0]
+    named = set(re.findall(r"`([a-z_]+)(?:\.py|/|\.[a-z_]+)?`", section))  # `x`, `x.py`, `x.f`
+    modules = {p.stem for p in PACKAGE.rglob("*.py")
+               if p.name != "__init__.py" and "migrations" not in p.parts}
+    assert sorted(modules - named) == []
+
+
+def test_no_module_passes_the_300_line_ceiling() -> None:
+    """A module past 300 lines is doing two things (issue 17): split it where it does."""
+    long = {name: n for name, path in _modules().items()
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > 300}
+    assert long == {}

@@ -168,6 +168,7 @@ def _check(pages_html: dict[str, str], allowed: set[tuple[str, str | None]]) -> 
 @example(hostile="`` <img src=x onerror=alert(1)> ``")
 @example(hostile="<script>alert(1)</script>")
 @example(hostile="x\n\n<script>alert(1)</script>")
+@example(hostile="    <script>alert(1)</script>")  # an indented code block (found by the search)
 def test_hostile_text_in_any_field_never_becomes_markup(
         hostile: str, allowed: set[tuple[str, str | None]]) -> None:
     with tempfile.TemporaryDirectory() as root:

@@ -10,7 +10,6 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +50,20 @@ def write(root: Path, files: Files) -> Path:
     return kit
 
 
-@dataclass
 class Warm:
     """A cache already holding the fixture kit's build, so that a mutation makes only what it
-    changes (voicing the whole story again for each case would take minutes)."""
+    changes (voicing the whole story again for each case would take minutes).
 
-    cache: Path
-    clips: dict[str, bytes]  # a valid recording in each format, by extension
+    A plain class with a short repr, not a dataclass: Hypothesis writes the test's arguments,
+    this fixture among them, into each case's description, printing a dataclass field by
+    field; the recordings' bytes made it 755 kB and a HypothesisWarning, an error here."""
+
+    def __init__(self, cache: Path, clips: dict[str, bytes]) -> None:
+        self.cache = cache
+        self.clips = clips  # a valid recording in each format, by extension
+
+    def __repr__(self) -> str:
+        return f"Warm(cache={self.cache!s}, clips={sorted(self.clips)})"
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from fixture_kit import write_kit
+from conftest import ROOT
+from fixture_kit import FILES, write_kit
 from kitbuilder.build import BuildResult, build_kit
+from kitbuilder.render import offline, pages
+from kitbuilder.sources import load_kit
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +67,57 @@ def test_offline_index_says_its_title_once(archive: zipfile.ZipFile) -> None:
     index = archive.read("kit-test/pages/index.html").decode()
     body = index[index.index("<body>"):]
     assert re.sub(r"<[^>]+>", "", body).count("Discuter du travail") == 1
+
+
+LINKED_GUIDE = """\
+# Guide
+
+Voir [les entretiens](../entretiens.md#anonymat), [nous écrire](/contact/), [le tableau](tableau.md)
+et [le site des autres](https://example.org/).
+"""
+
+
+def _guide_links(site: offline.Site, tmp_path: Path) -> str:
+    kit = load_kit(write_kit(tmp_path, {**FILES, "guide.md": LINKED_GUIDE}))
+    found = dict(offline.offline_pages(kit, pages.pages(kit), site))
+    guide = found[f"{offline.FOLDER}/guide.html"]
+    assert isinstance(guide, str)
+    return guide
+
+
+def test_links_to_the_association_pages_go_to_its_public_site(tmp_path: Path) -> None:
+    """The zip holds the kit's pages only: a link to the association's pages (« ../x.md »
+    from a kit page, or « /contact/ ») takes its public address, from mkdocs.yml's site_url."""
+    guide = _guide_links(offline.Site("https://asso.example.org/", "kit"), tmp_path)
+    assert 'href="https://asso.example.org/entretiens/#anonymat"' in guide
+    assert 'href="https://asso.example.org/contact/"' in guide
+    assert 'href="tableau.html"' in guide  # the kit's own pages stay in the folder
+    assert 'href="https://example.org/"' in guide
+
+
+def test_without_a_public_address_such_a_link_keeps_its_words_only(tmp_path: Path) -> None:
+    guide = _guide_links(offline.ALONE, tmp_path)
+    assert "les entretiens" in guide and "nous écrire" in guide
+    assert "entretiens.md" not in guide and "/contact/" not in guide
+    assert "kitbuilder:" not in guide
+
+
+def test_the_real_zip_links_only_to_its_own_files_or_to_the_public_site(
+        built_site: Path, tmp_path: Path) -> None:
+    """Every link of the built site's offline copy opens from the unzipped folder: a file of
+    the zip, or an address on the association's public site (site_url), never a site path."""
+    site_url = re.search(r"^site_url: *(\S+)", (ROOT / "mkdocs.yml").read_text(
+        encoding="utf-8"), re.MULTILINE)[1]
+    with zipfile.ZipFile(built_site / "kit" / "fichiers" / "kit-discuter-du-travail.zip") as z:
+        z.extractall(tmp_path)
+    folder = tmp_path / "kit-discuter-du-travail" / offline.FOLDER
+    public = 0
+    for page in sorted(folder.glob("*.html")):
+        for url in re.findall(r'href="([^"#]*)(?:#[^"]*)?"', page.read_text(encoding="utf-8")):
+            if url.startswith(("mailto:", "tel:")) or not url:
+                continue
+            if url.startswith(site_url):
+                public += 1
+            elif not re.match(r"^[a-z][a-z0-9+.-]*:", url):
+                assert (folder / url).resolve().is_file(), f"{page.name}: {url}"
+    assert public >= 1  # the guide sends a person in difficulty to the appointment page

@@ -34,6 +34,11 @@ def _text(page) -> str:
     return " ".join(page.extract_text().split())
 
 
+def _text_of(source: str) -> str:
+    """A source's text as _text reads it back: spaces of every kind as one."""
+    return " ".join(source.split())
+
+
 def _size(page) -> tuple[float, float]:
     return float(page.mediabox.width), float(page.mediabox.height)
 
@@ -138,6 +143,11 @@ def test_typography_survives_copy_and_paste(built: BuildResult) -> None:
         layout.GUIDE_DOCX)]).pages)
     assert "n’est" in text and "'" not in text  # typographic apostrophes, no straight ones
     assert "\ufffd" not in text
+    # The narrow no-break space before « ? » copies out as itself, not as a plain space (the
+    # published font had no such glyph: scripts/make-fonts adds it).
+    raw = "".join(p.extract_text() for p in PdfReader(_pdfs(built)[layout.pdf(
+        layout.GUIDE_DOCX)]).pages)
+    assert "participe\u202f?" in raw and "participe ?" not in raw
 
 
 def test_the_pages_offer_the_pdf_first_with_size_and_pages(built: BuildResult) -> None:
@@ -161,6 +171,18 @@ def test_each_shipped_sheet_prints_on_the_pages_its_source_gives(tmp_path: Path)
         out = tmp_path / f"{sheet.slug}.pdf"
         pdf.sheet(kit.imprint, sheet, number, len(kit.sheets), kit.phases, out)
         assert pdf.page_count(out) == sheet.pages, sheet.slug
+        # A label never ends a page apart from its blanks: a checklist's boxes and a table's
+        # column heads are on its label's page (« Analyser une situation » once printed the
+        # label of its checklist at the foot of page 1 and the items on page 2).
+        pages = [_text(page) for page in PdfReader(out).pages]
+        for field in sheet.fields:
+            words = [_text_of(w) for w in (*getattr(field, "items", ()),
+                                           *getattr(field, "columns", ()))]
+            if not words:
+                continue
+            label = _text_of(field.label)
+            page = next(t for t in pages if label in t)
+            assert all(w in page.split(label, 1)[1] for w in words), (sheet.slug, field)
 
 
 def test_in_the_whole_kit_each_sheet_takes_its_pages(built: BuildResult) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kitbuilder.server import config, db
+from kitbuilder.server import config, db, store
 from kitbuilder.server.tokens import Tokens
 from test_server import SECRET, VALID, running, settings_for, site, submit  # noqa: F401
 
@@ -134,7 +134,7 @@ def test_the_csv_export_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'requests.sqlite3'}"
     engine = db.connect(url)
     db.migrate(engine)
-    db.store(engine, db.Answers("direction", "ehpad", "2A", "Les Tilleuls", "a@b.example"))
+    store.store(engine, db.Answers("direction", "ehpad", "2A", "Les Tilleuls", "a@b.example"))
     engine.dispose()
     out = tmp_path / "demandes.csv"
     out.write_text("old")

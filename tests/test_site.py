@@ -93,7 +93,7 @@ def test_site_has_a_page_per_kit_document_and_the_files(project: Path) -> None:
     for name in ("kit-test.zip", "recit-complet.docx", "fiche-suivi.docx"):
         assert (site / "fichiers" / name).stat().st_size > 1000
     assert not (project / "docs" / "kit").exists()  # the plugin never writes into docs/
-    assert "nothing changed" in mkdocs(project).stderr
+    assert "kit\u00a0: rien n’a changé" in mkdocs(project).stderr
 
 
 def test_a_mistake_stops_the_build_with_its_file_and_line_and_keeps_the_site(project: Path):

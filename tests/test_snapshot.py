@@ -19,8 +19,9 @@ from fixture_kit import FILES, write_kit
 from kitbuilder.mkdocs import snapshot as mkdocs_snapshot
 from test_site import MKDOCS_YML, mkdocs
 
-FROM_SNAPSHOT = "nothing changed since the last build"
-FULL_AND_REUSED = "kit: nothing changed, "  # a full kit build that found every file cached
+FROM_SNAPSHOT = "rien n’a changé depuis la dernière construction"
+# A full kit build that found every file cached.
+FULL_AND_REUSED = "kit\u00a0: rien n’a changé, "
 
 
 @pytest.fixture

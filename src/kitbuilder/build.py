@@ -42,11 +42,21 @@ class BuildResult:
         return [f.name for f in self.files if not f.reused]
 
     def summary(self) -> str:
-        made = self.generated
+        """One line for the editor, in French: « kit : 12 fichiers sur 40 produits (…), 28
+        repris du cache ». The words are typeset, the file names shown as they are."""
+        made, total = self.generated, len(self.files)
         if not made:
-            return f"kit: nothing changed, {len(self.files)} files reused from the cache"
-        return (f"kit: {len(made)} of {len(self.files)} files generated "
-                f"({', '.join(made)}), {len(self.files) - len(made)} reused")
+            return typeset(f"kit : rien n'a changé, {_files(total)} repris du cache")
+        reused = total - len(made)
+        return (typeset(f"kit : {_files(len(made))} sur {total} "
+                        f"produit{'s' if len(made) > 1 else ''} (")
+                + ", ".join(made)
+                + typeset(f"), {reused or 'aucun'} repris du cache"))
+
+
+def _files(count: int) -> str:
+    """« 1 fichier », « 40 fichiers »"""
+    return f"{count} fichier{'s' if count > 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,7 @@ class _Job:
 
 def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
               speech: SpeechConfig | None = None, progress: audio.Progress | None = None,
-              wait_for_audio: bool = True) -> BuildResult:
+              wait_for_audio: bool = True, site: offline.Site = offline.ALONE) -> BuildResult:
     """Build every kit file into the cache; raise KitError on a mistake in the sources.
 
     The story is voiced by the clips of `audio_dir` (default: `audio/` beside the kit) and, for
@@ -71,6 +81,7 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
     scenes it said kept in `audio_dir`/synthese; `progress` hears about long audio work.
     The parts are voiced in parallel while the Word files are made. Without `wait_for_audio`
     (`mkdocs serve`), audio missing from the cache is left out and named in `audio_pending`.
+    `site` says where the kit is published, for the zip's links to the association's pages.
     """
     heap.map_large_blocks()  # the peak memory: see kitbuilder.heap
     kit = load_kit(kit_dir)
@@ -104,7 +115,7 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
     folder = kit.bundle.removesuffix(".zip")
     sources = tuple(sorted(site_pages.items()))
     files.append(_run(cache, _Job(kit.bundle, "Tout le kit", offline.bundle_with_pages,
-                                  (folder, members, readme, kit, sources),
+                                  (folder, members, readme, kit, sources, site),
                                   f"{bundle.VERSION}.{offline.VERSION}"), ""))
     pending = tuple(job.name for jobs, go in zip(story_jobs, now) if not go for job in jobs)
     deleted, freed = cache.prune()

@@ -1,4 +1,4 @@
-"""The edition's sources, for `sources`: phases, glossary, the association's contacts.
+"""The edition's sources, for `sources`: phases, glossary (and its tool), the contacts.
 
 Kept apart from `sources` so that each stays short; `sources.load_kit` calls `edition` and
 `check_phases` and reports their problems with the rest.
@@ -11,9 +11,26 @@ from pathlib import Path
 from typing import Any
 
 from kitbuilder.errors import KitError, Problem
-from kitbuilder.model import Contacts, Edition, Manifest, Phase, Sheet, SummaryTable
+from kitbuilder.model import (
+    Block,
+    Contacts,
+    Document,
+    Edition,
+    Glossary,
+    GlossarySection,
+    GlossaryTerm,
+    Heading,
+    Manifest,
+    Paragraph,
+    Phase,
+    Sheet,
+    Span,
+    SummaryTable,
+    TableBlock,
+)
 from kitbuilder.site.data import Association
-from kitbuilder.yamlsource import Loc, read_yaml, validate
+from kitbuilder.source_rules import read_yaml
+from kitbuilder.yamlsource import Loc, validate
 
 # White text is printed on a phase's colour (banners, table chips): WCAG AA for normal text.
 MIN_CONTRAST = 4.5
@@ -77,8 +94,9 @@ def check_phases(phases: Sequence[Phase], table: SummaryTable | None, table_file
 
 
 def edition(manifest: Manifest, kit_dir: Path, manifest_lines: dict[Loc, int],
-            manifest_shown: Path, shown: Shown) -> Edition:
-    """The edition's data: the manifest's, the glossary and the association's contacts."""
+            manifest_shown: Path, shown: Shown) -> tuple[Edition, Glossary | None]:
+    """The edition's data (the manifest's, the glossary's acronyms, the association's
+    contacts) and the glossary itself, for the toolbox when `documents` lists it."""
     problems: list[Problem] = []
 
     def named(key: str, rel: str) -> Path | None:
@@ -89,7 +107,7 @@ def edition(manifest: Manifest, kit_dir: Path, manifest_lines: dict[Loc, int],
                                 f"fichier introuvable : {shown(path)}"))
         return None
 
-    glossary: tuple[tuple[str, str], ...] = ()
+    glossary = None
     contacts = None
     try:
         if manifest.glossary and (path := named("glossary", manifest.glossary)):
@@ -100,20 +118,66 @@ def edition(manifest: Manifest, kit_dir: Path, manifest_lines: dict[Loc, int],
         problems += exc.problems
     if problems:
         raise KitError(problems)
-    return Edition(audience=manifest.audience, published=manifest.edition, licence=manifest.licence,
-                   credits=manifest.credits, contacts=contacts, glossary=glossary)
+    acronyms = sorted(((t.term, t.stands_for) for section in (glossary.sections if glossary
+                                                               else ()) for t in section.terms
+                       if t.stands_for.strip()), key=lambda pair: pair[0].casefold())
+    return Edition(audience=manifest.audience, published=manifest.edition,
+                   licence=manifest.licence, credits=manifest.credits, contacts=contacts,
+                   glossary=tuple(acronyms)), glossary
 
 
-def _glossary(path: Path, shown: Path) -> tuple[tuple[str, str], ...]:
+def _glossary(path: Path, shown: Path) -> Glossary:
+    """The glossary: sections of terms, or (the short form) one acronym a line,
+    `IDEC: Infirmier ou infirmière...`."""
     data, lines = read_yaml(path, shown)
-    entries: dict[str, str] = validate(dict[str, str], data, lines, shown)
-    blank = [Problem(shown, lines.get((key,)), "sigle vide : écrivez le sigle avant « : »")
-             for key, value in entries.items() if not key.strip()]
-    blank += [Problem(shown, lines.get((key,)), f"« {key} » : écrivez ce que le sigle veut dire")
-              for key, value in entries.items() if key.strip() and not value.strip()]
-    if blank:
-        raise KitError(blank)
-    return tuple(sorted(entries.items(), key=lambda kv: kv[0].casefold()))
+    if not (isinstance(data, dict) and "sections" in data):
+        entries: dict[str, str] = validate(dict[str, str], data, lines, shown)
+        blank = [Problem(shown, lines.get((key,)), "sigle vide : écrivez le sigle avant « : »")
+                 for key, value in entries.items() if not key.strip()]
+        blank += [Problem(shown, lines.get((key,)), f"« {key} » : écrivez ce que le sigle "
+                                                    "veut dire")
+                  for key, value in entries.items() if key.strip() and not value.strip()]
+        if blank:
+            raise KitError(blank)
+        return Glossary((GlossarySection("Sigles", tuple(
+            GlossaryTerm(key, value) for key, value in entries.items())),))
+    glossary: Glossary = validate(Glossary, data, lines, shown)
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for i, section in enumerate(glossary.sections):
+        for j, term in enumerate(section.terms):
+            line = lines.get(("sections", i, "terms", j, "term"))
+            if not term.stands_for.strip() and not term.meaning.strip():
+                problems.append(Problem(shown, line, f"« {term.term} » : écrivez ce que le "
+                                        "sigle veut dire (stands_for) ou ce que le mot "
+                                        "désigne (meaning)"))
+            if term.term.casefold() in seen:
+                problems.append(Problem(shown, line, f"« {term.term} » est déjà dans le "
+                                        "glossaire : gardez une seule définition"))
+            seen.add(term.term.casefold())
+    if problems:
+        raise KitError(problems)
+    return glossary
+
+
+TERM_COLUMNS = ("Terme", "Ce qu'il désigne")
+
+
+def glossary_document(glossary: Glossary, slug: str) -> Document:
+    """The glossary as a toolbox document: its intro, then a table of terms per section."""
+    blocks: list[Block] = [Paragraph((Span(glossary.intro),))] if glossary.intro else []
+    for section in glossary.sections:
+        blocks.append(Heading(1, section.title))
+        rows = tuple(((Span(t.term, strong=True),), _definition(t)) for t in section.terms)
+        blocks.append(TableBlock(tuple((Span(c),) for c in TERM_COLUMNS), rows))
+    return Document(slug, glossary.title, tuple(blocks))
+
+
+def _definition(term: GlossaryTerm) -> tuple[Span, ...]:
+    """« Comité social et économique : l'instance qui... », or either part alone."""
+    if term.stands_for and term.meaning:
+        return (Span(f"{term.stands_for} : {term.meaning}"),)
+    return (Span(term.stands_for or term.meaning),)
 
 
 def _contacts(path: Path, shown: Path) -> Contacts:

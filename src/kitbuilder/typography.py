@@ -63,6 +63,8 @@ def _walk(obj: Any) -> Any:
     if isinstance(obj, str):
         return typeset(obj)
     if isinstance(obj, tuple):
+        if obj and all(_is_span(x) for x in obj):
+            return _inline(obj)
         return tuple(_walk(x) for x in obj)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         if getattr(obj, "code", False):
@@ -71,6 +73,31 @@ def _walk(obj: Any) -> Any:
                    if f.name not in _NOT_PROSE}
         return dataclasses.replace(obj, **changes)
     return obj
+
+
+def _is_span(obj: Any) -> bool:
+    """A run of rich text (the model's Span), known by its fields: typography does not
+    import the model it serves."""
+    return (dataclasses.is_dataclass(obj) and not isinstance(obj, type)
+            and hasattr(obj, "text") and hasattr(obj, "code"))
+
+
+def _inline(spans: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Typeset runs of one paragraph, each read after the text before it: in « **Durée** :
+    deux heures » the colon's run starts with the space, and only the bold word before it says
+    that this space is the one before a colon."""
+    out = []
+    before = ""
+    for span in spans:
+        if span.text and not span.code:  # a run's other fields are no prose (href)
+            # After a word, as after any text but a space: « x » stands for it, a character
+            # typeset() never changes (the real one may be « » », which it would).
+            text = (typeset("x" + span.text)[1:] if before and not before[-1].isspace()
+                    else typeset(span.text))
+            span = dataclasses.replace(span, text=text)
+        before = span.text or before
+        out.append(span)
+    return tuple(out)
 
 
 # What a reader would see as a typographic mistake in finished text.

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from kitbuilder.errors import KitError, Problem
 from kitbuilder.model import Cast, Paragraph, Story
-from kitbuilder.yamlsource import read_yaml, validate
+from kitbuilder.source_rules import read_yaml
+from kitbuilder.yamlsource import validate
 
 
 @dataclass(frozen=True)

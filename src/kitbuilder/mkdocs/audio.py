@@ -20,7 +20,7 @@ from mkdocs.utils import get_relative_url
 
 from kitbuilder.errors import KitError
 from kitbuilder.site.inputs import MEDIA_SRC
-from kitbuilder.typography import typeset
+from kitbuilder.typography import typeset, typeset_message
 
 if TYPE_CHECKING:  # imported on every build: the build machinery only when it runs
     from kitbuilder.build import BuildResult
@@ -40,7 +40,8 @@ def _site_url(link: str, page: Page, files: Files) -> str:
     path = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), link))
     target = files.get_file_from_path(path)
     if target is None:
-        log.warning(f"{page.file.src_uri}: the player's file {link} is not in the site")
+        log.warning(typeset_message(f"« {page.file.src_uri} » : le fichier du lecteur audio "
+                                    f"« {link} » n'est pas dans le site"))
         return link
     return get_relative_url(target.url, page.file.url)
 

@@ -89,14 +89,19 @@ class KitPlugin(BasePlugin[KitConfig]):
         cache = self._path(config, self.config.cache_dir)
         voice = self.config.piper_voice
         voice_file = self._path(config, voice) if voice else None
-        key = mkdocs_snapshot.fingerprint(dict(self.config), kit_dir, audio_dir, voice_file,
-                                          self.config.piper)
+        # The site's address is the zip's: its offline pages link to the association's pages.
+        site_url = config.site_url or ""
+        key = mkdocs_snapshot.fingerprint(dict(self.config, site_url=site_url), kit_dir,
+                                          audio_dir, voice_file, self.config.piper)
         previous, self.added = self.added, mkdocs_snapshot.load(cache, key)
         if self.added is None:
-            self.added = self._build(kit_dir, audio_dir, voice_file, cache, key, previous)
+            self.added = self._build(kit_dir, audio_dir, voice_file, cache, key, previous,
+                                     site_url)
         else:
-            self._tell(f"kit: nothing changed since the last build, {len(self.added.files)} "
-                       "files reused from the cache", self.added, pending=False)
+            count = len(self.added.files)
+            self._tell(typeset(f"kit : rien n'a changé depuis la dernière construction, "
+                               f"{count} fichier{'s' if count > 1 else ''} repris du cache"),
+                       self.added, pending=False)
         config.extra_css.extend(inputs.kit_stylesheets(self.added, self.config.url.strip("/")))
         if config.nav:
             config.nav = expand(config.nav, f"{self.config.url.strip('/')}/", self.added.nav)
@@ -110,15 +115,17 @@ class KitPlugin(BasePlugin[KitConfig]):
             log.info(typeset("audio : tout vient du cache, rien à refaire"))
 
     def _build(self, kit_dir: Path, audio_dir: Path, voice_file: Path | None, cache: Path,
-               key: str, previous: KitInputs | None = None) -> KitInputs:
+               key: str, previous: KitInputs | None = None, site_url: str = "") -> KitInputs:
         """Build the kit (audio under `mkdocs serve` in the background); what it adds, kept
         under `key` when it is complete."""
         from kitbuilder.build import build_kit
+        from kitbuilder.render.offline import Site
         from kitbuilder.render.speech import SpeechConfig
 
         build = functools.partial(build_kit, kit_dir, cache, audio_dir=audio_dir,
                                   speech=SpeechConfig(voice_file, self.config.piper),
-                                  progress=log.info)
+                                  progress=log.info,
+                                  site=Site(site_url, self.config.url.strip("/")))
         try:
             # Under `mkdocs serve`, audio not in the cache yet is made in the background.
             result = build(wait_for_audio=not self.serving)

@@ -75,8 +75,36 @@ class Manifest:
     licence: Licence | None = None
     credits: tuple[Text, ...] = ()
     phases: tuple[Phase, ...] = ()
-    glossary: str | None = None  # a YAML file: acronym -> what it stands for
+    # The glossary (YAML): the last page's acronyms and, listed under `documents`, a tool.
+    glossary: str | None = None
     association: str | None = None  # the association's data file (contacts), from kit/
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    """A word of the glossary: what an acronym stands for, what a word means, or both."""
+
+    __pydantic_config__ = STRICT
+    term: Text
+    stands_for: str = ""  # an acronym's words: the last page lists the terms that have them
+    meaning: str = ""
+
+
+@dataclass(frozen=True)
+class GlossarySection:
+    __pydantic_config__ = STRICT
+    title: Text
+    terms: Annotated[tuple[GlossaryTerm, ...], MinLen(1)]
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """`glossaire.yml`, the one source of the kit's glossary."""
+
+    __pydantic_config__ = STRICT
+    sections: Annotated[tuple[GlossarySection, ...], MinLen(1)]
+    title: Text = "Glossaire"
+    intro: str = ""
 
 
 @dataclass(frozen=True)

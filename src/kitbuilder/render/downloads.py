@@ -7,6 +7,7 @@ server needs. After a request, the server swaps the download list in.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -106,10 +107,14 @@ def _link(item: KitFile, token: str, css: str = "") -> str:
 
 def downloads(bundle: KitFile, groups: Sequence[FileGroup], token: str, until: datetime) -> str:
     """The thank-you message and every file's link carrying the token, grouped as on the page."""
+    return DownloadList(bundle, groups).render(token, until)
+
+
+def _list(bundle: KitFile, groups: Sequence[FileGroup], token: str, until: str) -> str:
+    """The list with `token` in each link (as is) and `until` (HTML) as the links' end."""
     parts = [
         '<div id="kit-files" class="kit-files" role="status">',
-        (f"<p><strong>{html_text('Merci ! Votre demande est enregistrée.')}</strong> "
-        f"{html_text(f'Ces liens restent valables jusqu’au {french_date(until)}.')}</p>"),
+        f"<p><strong>{html_text('Merci ! Votre demande est enregistrée.')}</strong> {until}</p>",
         f"<p>{_link(bundle, token, 'md-button md-button--primary')}</p>",
     ]
     for title, files in groups:
@@ -120,3 +125,30 @@ def downloads(bundle: KitFile, groups: Sequence[FileGroup], token: str, until: d
     parts.append(f'<p><a href="./#{ANCHOR}">{html_text("Faire une autre demande")}</a></p>')
     parts.append("</div>")
     return "\n".join(parts)
+
+
+class DownloadList:
+    """The download list of one build of the site, made once: from one request to the next
+    only the token in each link and the links' end date change (making every link again, each
+    title typeset, was most of the download page's cost)."""
+
+    # Stand for the token and the date while the list is made; escaping leaves them as they are.
+    _TOKEN = "kit-token-placeholder-5d1f"
+    _UNTIL = "kit-until-placeholder-5d1f"
+
+    def __init__(self, bundle: KitFile, groups: Sequence[FileGroup]) -> None:
+        head, tail = _list(bundle, groups, self._TOKEN, self._UNTIL).split(self._UNTIL)
+        if self._TOKEN in head:
+            raise AssertionError("the links come after the date")
+        self._head = head
+        self._pieces = tail.split(self._TOKEN)
+
+    def render(self, token: str, until: datetime) -> str:
+        return (self._head + _until(until.replace(second=0, microsecond=0))
+                + html_attr(token).join(self._pieces))
+
+
+@functools.lru_cache(maxsize=64)
+def _until(moment: datetime) -> str:
+    """The sentence saying until when the links work (to the minute, so made once a minute)."""
+    return html_text(f"Ces liens restent valables jusqu’au {french_date(moment)}.")

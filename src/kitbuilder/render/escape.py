@@ -20,6 +20,8 @@ _SPECIAL = re.compile(r"([\\`*_\[\]{}#|])")
 _LINE_START = re.compile(r"^(\s*)(?:([-+>])|(\d+)\.)")  # a list or a quote
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")  # « &lt; » written in a source is shown as such
 _BREAK = re.compile(r"\s*[\r\n]\s*")  # a line break in a YAML text would start a new block
+# Four spaces or a tab at the start of a line open a code block; HTML shows one space anyway.
+_INDENT = re.compile(r"^[ \t]+")
 _BACKTICKS = re.compile(r"`+")
 _MARKDOWN_SPECIAL = frozenset("\\`*_{}[]#|")
 # Link targets a kit source may give: the web, e-mail, telephone, or a page of the site.
@@ -31,7 +33,7 @@ _URL_UNSAFE = re.compile(r"""[\s"'<>()\\`{}|\[\]^]""")
 def esc(text: str) -> str:
     """Escape text so that Markdown shows it as written, on one line: no character of it can
     become a tag, an attribute, a link or a block (the page's structure is ours alone)."""
-    text = _ENTITY.sub("&amp;", _BREAK.sub(" ", text))
+    text = _ENTITY.sub("&amp;", _INDENT.sub(" ", _BREAK.sub(" ", text)))
     text = _SPECIAL.sub(r"\\\1", text).replace("<", "&lt;")
     return _LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[2] else f"{m[1]}{m[3]}\\.", text)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+from dataclasses import dataclass
 from importlib.resources import files as resources
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from kitbuilder.render import bundle, offers, pages
 from kitbuilder.render.escape import esc
 from kitbuilder.typography import NBSP
 
-VERSION = "2"  # change it when the offline pages change for the same sources
+VERSION = "3"  # change it when the offline pages change for the same sources
 FOLDER = "pages"  # in the zip, beside the Word files
 START = "ouvrir-le-kit.html"  # in the zip's top folder: the way in
 # What LISEZMOI.txt says of START.
@@ -85,7 +86,39 @@ def site_names(kit: Kit) -> dict[str, str]:
     return names
 
 
-def offline_pages(kit: Kit, site_pages: dict[str, str]) -> tuple[tuple[str, str | bytes], ...]:
+@dataclass(frozen=True)
+class Site:
+    """Where the kit is published: the site's public address (`site_url` of mkdocs.yml; empty
+    when the kit is built alone) and the kit's folder in that site. Links from the kit to the
+    association's pages, which are not in the zip, are made absolute from them."""
+
+    url: str = ""
+    kit: str = "kit"
+
+    def page(self, path: str) -> str | None:
+        """The public address of a site page, `path` relative to the kit's folder
+        (« ../rendez-vous.md ») or to the site's root (« /contact/ »); None without one."""
+        if not self.url:
+            return None
+        target, _, anchor = path.partition("#")
+        if target.startswith("/"):
+            resolved = target.lstrip("/")
+        else:
+            resolved = posixpath.normpath(posixpath.join(self.kit.strip("/"), target))
+            if resolved == "." or resolved.startswith("../"):
+                resolved = ""  # above the site's root: its home page
+        if resolved.endswith(".md"):  # the page's address, as MkDocs' directory URLs make it
+            resolved = resolved.removesuffix(".md").removesuffix("index").rstrip("/")
+            resolved += "/" if resolved else ""
+        return self.url.rstrip("/") + "/" + resolved + (f"#{anchor}" if anchor else "")
+
+
+# The kit built alone (`kitbuilder build`): no public address to link the site's pages to.
+ALONE = Site()
+
+
+def offline_pages(kit: Kit, site_pages: dict[str, str], site: Site = ALONE
+                  ) -> tuple[tuple[str, str | bytes], ...]:
     """(name in the zip's folder, text) for every offline page, its assets and the way in.
 
     `site_pages` are the kit's pages as the site has them (Markdown, keyed by path under the
@@ -94,7 +127,8 @@ def offline_pages(kit: Kit, site_pages: dict[str, str]) -> tuple[tuple[str, str 
     names = site_names(kit)
     sources = dict(site_pages, **{"index.md": _index(kit, names)})
     out: list[tuple[str, str | bytes]] = [
-        (f"{FOLDER}/{names[path]}", _page(kit, path, sources[path], names)) for path in names]
+        (f"{FOLDER}/{names[path]}", _page(kit, path, sources[path], names, site))
+        for path in names]
     out += [(f"{FOLDER}/{name}", (resources("kitbuilder") / "resources" / name).read_text())
             for name in ASSETS]
     if pages.PHASES_CSS in site_pages:
@@ -107,10 +141,11 @@ def offline_pages(kit: Kit, site_pages: dict[str, str]) -> tuple[tuple[str, str 
 
 
 def bundle_with_pages(folder: str, members: tuple[tuple[str, Path], ...], readme_text: str,
-                      kit: Kit, site_pages: tuple[tuple[str, str], ...], out: Path) -> None:
+                      kit: Kit, site_pages: tuple[tuple[str, str], ...], site: Site,
+                      out: Path) -> None:
     """The zip, with the offline pages made from the site's pages. Made here, inside the
     cached job, so that a build with nothing changed never converts them."""
-    bundle.bundle(folder, members, readme_text, offline_pages(kit, dict(site_pages)), out)
+    bundle.bundle(folder, members, readme_text, offline_pages(kit, dict(site_pages), site), out)
 
 
 def _index(kit: Kit, names: dict[str, str]) -> str:
@@ -133,9 +168,12 @@ def _index(kit: Kit, names: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def _page(kit: Kit, path: str, source: str, names: dict[str, str]) -> str:
+def _page(kit: Kit, path: str, source: str, names: dict[str, str], site: Site) -> str:
     body = markdown.markdown(source, extensions=_EXTENSIONS, output_format="html")
-    body = _LINK.sub(lambda m: f'{m["attr"]}="{_relink(path, m["url"], names)}"', body)
+    body = _LINK.sub(lambda m: f'{m["attr"]}="{_relink(path, m, names, site)}"', body)
+    # A link to a site page that has no public address (the kit built alone) goes nowhere
+    # offline: its words stay, the link goes.
+    body = _DEAD.sub(r"\g<words>", body)
     # A wide table scrolls in its own region, not the whole page (phones).
     tables = iter(range(1, body.count("<table") + 1))
     body = re.sub(r"<table.*?</table>", lambda m: f'<div class="scroll" tabindex="0" '
@@ -156,18 +194,29 @@ def _page(kit: Kit, path: str, source: str, names: dict[str, str]) -> str:
             f"<footer>{html.escape(kit.publisher)}</footer>\n{_BODY_ASSETS}\n</body>\n</html>\n")
 
 
-def _relink(path: str, url: str, names: dict[str, str]) -> str:
-    """A site link, made to work from the flat offline folder."""
+def _relink(path: str, link: re.Match[str], names: dict[str, str], site: Site) -> str:
+    """A site link, made to work from the flat offline folder: a page or file of the kit
+    becomes its copy in the zip; a page of the association's site, which the zip does not
+    hold, its public address (or `_NOWHERE` when the kit has none)."""
+    url, attr = link["url"], link["attr"]
     if not url or url.startswith("#") or re.match(r"^[a-z][a-z0-9+.-]*:", url):
         return url  # an anchor on the page, or another site (needs the network anyway)
     target, _, anchor = url.partition("#")
     resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
     anchor = f"#{anchor}" if anchor else ""
-    if resolved in names:
+    if resolved in names and not target.startswith("/"):
         return names[resolved] + anchor
-    if resolved.startswith(f"{layout.FILES}/"):
+    if resolved.startswith(f"{layout.FILES}/") and not target.startswith("/"):
         return "../" + resolved.removeprefix(f"{layout.FILES}/") + anchor
+    if attr == "href" and (target.startswith("/") or resolved.startswith("../")
+                           or resolved == ".."):
+        return site.page(url if target.startswith("/") else posixpath.join(
+            posixpath.dirname(path), url)) or _NOWHERE
     return url
+
+
+_NOWHERE = "kitbuilder:nowhere"  # a link with no address offline, removed from the page
+_DEAD = re.compile(rf'<a href="{_NOWHERE}"[^>]*>(?P<words>.*?)</a>', re.DOTALL)
 
 
 def _start(kit: Kit) -> str:

@@ -1,34 +1,17 @@
-"""Web pages: Markdown for MkDocs, one per kit document, linking to the Word files."""
+"""Web pages: Markdown for MkDocs, one per kit document, linking to its PDF and Word files.
+
+The sheets' pages are sheet_page's; the blocks of every page are written by page_blocks.
+"""
 
 from __future__ import annotations
 
-import html
-
 from kitbuilder import layout
-from kitbuilder.model import (
-    INFO_ROWS,
-    SCENE_QUESTIONS,
-    STEP_COLUMNS,
-    Aside,
-    Block,
-    BoxField,
-    ChecklistField,
-    Document,
-    Heading,
-    Kit,
-    LinesField,
-    ListBlock,
-    Paragraph,
-    Phase,
-    Sheet,
-    SheetField,
-    StoryPart,
-    TableBlock,
-    TableField,
-)
+from kitbuilder.model import SCENE_QUESTIONS, STEP_COLUMNS, Document, Kit, ListBlock, StoryPart
 from kitbuilder.render import downloads, form, offers
-from kitbuilder.render.escape import esc, html_text, inline
+from kitbuilder.render.escape import esc, html_text
 from kitbuilder.render.offers import Facts
+from kitbuilder.render.page_blocks import blocks, print_mark
+from kitbuilder.render.sheet_page import phase_chip, phases_css, sheet
 from kitbuilder.typography import NBSP, typeset
 
 TOOLBOX = "Les outils de l’animateur"  # the documents' group, on the kit's page and in the nav
@@ -48,49 +31,6 @@ def pages(kit: Kit, facts: Facts | None = None) -> dict[str, str]:
     if kit.phases:
         out[PHASES_CSS] = phases_css(kit.phases)
     return out
-
-
-def phases_css(phases: tuple[Phase, ...]) -> str:
-    """A class per phase with its colour (a stylesheet: the site's CSP refuses inline styles)."""
-    rules = [f".kit-phase-{p.id} {{ --kit-phase: {p.colour}; }}" for p in phases]
-    return ("/* Made by the kit build from kit/kit.yml (phases): edit the colours there. */\n"
-            + "\n".join(rules) + "\n")
-
-
-def phase_chip(kit: Kit, key: str | None) -> str:
-    """The phase's label on its colour, as the table and the kit pages show it."""
-    phase = kit.phase(key)
-    if phase is None:
-        return ""
-    return (f'<span class="kit-chip kit-phase-{phase.id}">{html_text(phase.label)}</span>')
-
-
-def banner(kit: Kit, item: Sheet) -> str:
-    """« Fiche 3 sur 6 · Animer »: where the sheet stands in the kit, on its phase's colour."""
-    number = kit.sheets.index(item) + 1
-    phase = kit.phase(item.phase)
-    text = f"Fiche {number} sur {len(kit.sheets)}" + (f" · {phase.label}" if phase else "")
-    css = f" kit-phase-{phase.id}" if phase else ""
-    return f'<p class="kit-banner{css}">{html_text(text)}</p>'
-
-
-def info_box(kit: Kit, item: Sheet) -> str:
-    """When, with whom, how long, what to have at hand: the box under a sheet's title."""
-    if item.info is None:
-        return ""
-    rows = []
-    for name, label in INFO_ROWS:
-        value = getattr(item.info, name)
-        if isinstance(value, tuple):
-            if not value:
-                continue
-            value = "<ul>" + "".join(f"<li>{html_text(v)}</li>" for v in value) + "</ul>"
-        else:
-            value = html_text(value)
-        rows.append(f"<div><dt>{label}{NBSP}:</dt><dd>{value}</dd></div>")
-    phase = kit.phase(item.phase)
-    css = f" kit-phase-{phase.id}" if phase else ""
-    return f'<dl class="kit-info{css}">{"".join(rows)}</dl>'
 
 
 def index(kit: Kit, offer: form.FormSettings | None = None, facts: Facts | None = None
@@ -205,24 +145,6 @@ def summary_table(kit: Kit, facts: Facts | None = None) -> str:
     return "\n".join(lines) + "\n" + print_mark(kit, "kit-landscape")
 
 
-def sheet(kit: Kit, item: Sheet, facts: Facts | None = None) -> str:
-    up = "../"
-    lines = [f"# {esc(item.title)}", "", banner(kit, item), "",
-             offers.offer(up, layout.sheet_docx(item), facts), "{ .kit-download }", "",
-             ('<button type="button" class="md-button kit-print" data-kit-print hidden>'
-             "Imprimer la fiche</button>"), "",
-             f"*{esc(item.purpose)}*", ""]
-    if item.info is not None:
-        lines += [info_box(kit, item), ""]
-    if item.instructions:
-        lines += ["## Consignes pour l’animation", ""]
-        lines += [f"{n}. {esc(text)}" for n, text in enumerate(item.instructions, 1)] + [""]
-    for field in item.fields:
-        lines += [f"### {esc(field.label)}", "", _field(field), ""]
-    return "\n".join(lines) + print_mark(kit, "kit-sheet", *(["kit-landscape"] if item.landscape
-                                                            else []))
-
-
 def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None,
          voicing: tuple[str, ...] = (), credit: str = "", facts: Facts | None = None,
          duration: float | None = None) -> str:
@@ -256,15 +178,6 @@ def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None,
     return "\n".join(lines) + print_mark(kit)
 
 
-def print_mark(kit: Kit, *classes: str) -> str:
-    """An invisible mark that the print style reads: the kit's name for the running footer
-    (print.js copies it into the page's CSS), and how the page prints (`kit-sheet`: fills one
-    page; `kit-landscape`: A4 sideways)."""
-    name = html.escape(f"{kit.title} — {kit.publisher}", quote=True)
-    names = " ".join(("kit-print-mark", *classes))
-    return f'\n\n<div class="{names}" data-kit-name="{name}" hidden></div>\n'
-
-
 def _player(item: StoryPart, chapters: tuple[float, ...], files: str,
             voicing: tuple[str, ...] = ()) -> list[str]:
     """The native player (the MkDocs plugin resolves its `src` like a link), the file and its
@@ -291,54 +204,3 @@ def _clock(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-# --- Markdown writing ---------------------------------------------------------------------------
-
-
-def blocks(items: tuple[Block, ...]) -> list[str]:
-    lines: list[str] = []
-    for block in items:
-        if isinstance(block, Heading):
-            lines.append("#" * (block.level + 1) + " " + esc(block.text))
-        elif isinstance(block, Paragraph):
-            who = f"**{esc(block.speaker)}**{NBSP}: " if block.speaker else ""
-            lines.append(who + inline(block.spans))
-        elif isinstance(block, ListBlock):
-            lines += [(f"{n}. " if block.ordered else "- ") + inline(item)
-                      for n, item in enumerate(block.items, 1)]
-        elif isinstance(block, TableBlock):
-            lines.append("| " + " | ".join(inline(c) for c in block.header) + " |")
-            lines.append("|" + " --- |" * len(block.header))
-            lines += ["| " + " | ".join(inline(c) for c in row) + " |" for row in block.rows]
-        elif isinstance(block, Aside):
-            inner = [f"**{esc(block.title)}**", "", *blocks(block.blocks)]
-            lines += [f"> {line}".rstrip() for line in inner[:-1]]
-        lines.append("")
-    return lines
-
-
-def _field(field: SheetField) -> str:
-    """Blank spaces to fill in by hand once the page is printed."""
-    if isinstance(field, LinesField):
-        return '<div class="kit-lines">' + '<div class="kit-line"></div>' * field.lines + "</div>"
-    if isinstance(field, BoxField):
-        return f'<div class="kit-box kit-h-{_half_cm(field.height)}"></div>'
-    if isinstance(field, TableField):
-        head = "".join(f'<th scope="col">{html_text(c)}</th>' for c in field.columns)
-        row = "<tr>" + "<td></td>" * len(field.columns) + "</tr>"
-        headed = "".join(f'<tr><th scope="row">{html_text(item)}</th>'
-                         + "<td></td>" * (len(field.columns) - 1) + "</tr>"
-                         for item in field.items)
-        return (f'<table class="kit-fill"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{headed}{row * field.rows}</tbody></table>")
-    if isinstance(field, ChecklistField):
-        items = "".join(f"<li>☐{NBSP}{html_text(item)}</li>" for item in field.items)
-        return f'<ul class="kit-checklist">{items}</ul>'
-    raise TypeError(field)
-
-
-def _half_cm(height: float) -> str:
-    """Box heights rounded to half a centimetre, as CSS class suffixes (5.5 -> « 5-5 »)."""
-    halves = round(height * 2)
-    return f"{halves // 2}" + ("-5" if halves % 2 else "")

@@ -21,7 +21,7 @@ from kitbuilder.cache import digest, file_digest
 from kitbuilder.model import Document, Guide, Imprint, Kit, Phase, Sheet, StoryPart, SummaryTable
 from kitbuilder.render import pdf_book, pdf_html
 
-VERSION = "2"  # change it when the PDFs change for the same sources
+VERSION = "3"  # change it when the PDFs change for the same sources
 RESOURCES = Path(str(resources("kitbuilder") / "resources"))
 STYLESHEET = RESOURCES / "pdf.css"
 LOGO = RESOURCES / "logo.svg"
@@ -69,12 +69,34 @@ def _house_style() -> tuple[FontConfiguration, weasyprint.CSS]:
     return style
 
 
-def _write(document: tuple[str, str], out: Path) -> None:
+def _render(document: tuple[str, str]) -> weasyprint.document.Document:
     html, margins = document
     fonts, house = _house_style()
     styles = [house, weasyprint.CSS(string=margins, font_config=fonts)]
-    weasyprint.HTML(string=html, base_url=str(RESOURCES) + "/").write_pdf(
-        out, stylesheets=styles, font_config=fonts, pdf_variant="pdf/ua-1")
+    return weasyprint.HTML(string=html, base_url=str(RESOURCES) + "/").render(
+        stylesheets=styles, font_config=fonts, pdf_variant="pdf/ua-1")
+
+
+def _write(document: tuple[str, str], out: Path) -> None:
+    _render(document).write_pdf(out, pdf_variant="pdf/ua-1")
+
+
+def page_breaks(imprint: Imprint, item: Sheet, phases: tuple[Phase, ...]) -> tuple[int, ...]:
+    """The fields that open a page of a sheet of several pages: the sheet laid out once
+    flowing, each field whole, and read back page by page. A one-page sheet has none."""
+    if item.pages == 1:
+        return ()
+    laid_out = _render(_document(imprint, item.title,
+                                 pdf_html.sheet(item, 1, 1, phases, 1, breaks=None), "single"))
+    prefix = f"fiche-{item.slug}-"
+    page_of: dict[int, int] = {}
+    for number, page in enumerate(laid_out.pages):
+        for box in page._page_box.descendants():
+            ident = box.element.get("id", "") if box.element is not None else ""
+            if ident.startswith(prefix):
+                page_of.setdefault(int(ident.removeprefix(prefix)), number)
+    return tuple(i for i in range(1, len(item.fields))
+                 if page_of.get(i, 0) > page_of.get(i - 1, 0))
 
 
 # --- One job per output (build._jobs) -------------------------------------------------------
@@ -94,11 +116,12 @@ def summary_table(imprint: Imprint, data: SummaryTable, phases: tuple[Phase, ...
 
 def sheet(imprint: Imprint, item: Sheet, number: int, total: int, phases: tuple[Phase, ...],
           out: Path) -> None:
-    """One sheet, one A4 page."""
+    """One sheet, on the A4 pages its source gives (one unless it says `pages`)."""
     footer = f"Fiche {number} sur {total} · {imprint.title} · {imprint.publisher}"
+    breaks = page_breaks(imprint, item, phases)
     _write(_document(imprint, f"Fiche : {item.title}",
-                     pdf_html.sheet(item, number, total, phases, 1), "single sheet-only", footer),
-           out)
+                     pdf_html.sheet(item, number, total, phases, 1, breaks),
+                     "single sheet-only", footer), out)
 
 
 def story(imprint: Imprint, title: str, parts: tuple[StoryPart, ...], total: int,
@@ -114,7 +137,8 @@ def complete(kit: Kit, out: Path) -> None:
     body = [pdf_book.cover(kit, LOGO.name), pdf_book.brief(kit), pdf_book.contents(kit),
             pdf_html.guide(kit.guide, 1), pdf_html.table(kit.table, kit.phases, 1),
             pdf_book.sheets_index(kit)]
-    body += [pdf_html.sheet(s, n, total, kit.phases, 2) for n, s in enumerate(kit.sheets, 1)]
+    body += [pdf_html.sheet(s, n, total, kit.phases, 2, page_breaks(kit.imprint, s, kit.phases))
+             for n, s in enumerate(kit.sheets, 1)]
     body.append(pdf_book.toolbox(kit))
     body += [pdf_html.story(kit.story.title, kit.story.parts, len(kit.story.parts), 1,
                             f"Le récit «\u00a0{kit.story.title}\u00a0»"),

@@ -7,6 +7,7 @@ complet », where the sections (guide, table, sheets, story) are the top level.
 
 from __future__ import annotations
 
+import itertools
 from html import escape
 
 from kitbuilder.model import (
@@ -118,25 +119,42 @@ def table(data: SummaryTable, phases: Phases, level: int) -> str:
             "</tbody></table></section>")
 
 
-def sheet(item: Sheet, number: int, total: int, phases: Phases, level: int) -> str:
-    """One sheet on one A4 page: banner, title, purpose, info box, instructions, fields."""
+def sheet(item: Sheet, number: int, total: int, phases: Phases, level: int,
+          breaks: tuple[int, ...] | None = ()) -> str:
+    """A sheet: banner, title, purpose, info box, instructions, fields.
+
+    Each page of the sheet is a column whose free space its fields share. `breaks`: the
+    fields that open a new page (found by render.pdf for a sheet of several pages); None lays
+    the sheet out flowing, each field whole, to find them.
+    """
     phase = find(phases, item.phase)
     colour = phase.colour if phase else "#1f4e5f"
     label = f"Fiche {number} sur {total}" + (f" · {phase.label}" if phase else "")
-    parts = [f'<section id="fiche-{item.slug}" class="sheet" style="--phase:{colour}">',
-             (f'<div class="top"><p class="banner" style="background:{colour}">'
-             f"{escape(label)}</p>"),
-             f"<h{level}>{escape(item.title)}</h{level}>",
-             f'<p class="purpose">{escape(item.purpose)}</p>', info_box(item)]
+    top = [(f'<div class="top"><p class="banner" style="background:{colour}">'
+            f"{escape(label)}</p>"),
+           f"<h{level}>{escape(item.title)}</h{level}>",
+           f'<p class="purpose">{escape(item.purpose)}</p>', info_box(item)]
     if item.instructions:
         sub = min(6, level + 1)
-        parts.append(f'<h{sub} class="instructions-title">Consignes pour l’animation</h{sub}>'
-                     '<ol class="instructions">'
-                     + "".join(f"<li>{escape(t)}</li>" for t in item.instructions) + "</ol>")
-    parts.append("</div>")
-    parts += [field(f, min(6, level + 1)) for f in item.fields]
-    parts.append("</section>")
-    return "\n".join(parts)
+        top.append(f'<h{sub} class="instructions-title">Consignes pour l’animation</h{sub}>'
+                   '<ol class="instructions">'
+                   + "".join(f"<li>{escape(t)}</li>" for t in item.instructions) + "</ol>")
+    top.append("</div>")
+    fields = [field(f, min(6, level + 1), f"fiche-{item.slug}-{i}")
+              for i, f in enumerate(item.fields)]
+
+    def opening(kind: str) -> str:
+        return f'<section id="fiche-{item.slug}" class="sheet{kind}" style="--phase:{colour}">'
+
+    if breaks is None:
+        return "\n".join([opening(" flowing"), *top, *fields, "</section>"])
+    if not breaks:
+        return "\n".join([opening(""), *top, *fields, "</section>"])
+    starts = (0, *breaks, len(fields))
+    lines = [opening(" paged")]
+    for n, (a, b) in enumerate(itertools.pairwise(starts)):
+        lines += ['<div class="sheet-page">', *(top if n == 0 else []), *fields[a:b], "</div>"]
+    return "\n".join([*lines, "</section>"])
 
 
 def info_box(item: Sheet) -> str:
@@ -155,28 +173,31 @@ def info_box(item: Sheet) -> str:
     return f'<dl class="info">{"".join(rows)}</dl>'
 
 
-def field(item: SheetField, level: int) -> str:
+def field(item: SheetField, level: int, ident: str) -> str:
     """A blank to fill in by hand; the space it takes grows with the page's free space."""
     title = f'<h{level} class="label">{escape(item.label)}</h{level}>'
     if isinstance(item, LinesField):
         rules = '<div class="rule"></div>' * item.lines
-        return (f'<div class="field lines" style="flex-grow:{item.lines}">{title}'
+        return (f'<div id="{ident}" class="field lines" style="flex-grow:{item.lines}">'
+                f"{title}"
                 f"{rules}</div>")
     if isinstance(item, BoxField):
-        return (f'<div class="field box" style="flex-grow:{item.height:g};'
-                f'min-height:{item.height:g}cm">{title}<div class="frame"></div></div>')
+        return (f'<div id="{ident}" class="field box" style="flex-grow:{item.height:g};'
+                f'min-height:{item.height:g}cm;--height:{item.height:g}cm">{title}'
+                '<div class="frame"></div></div>')
     if isinstance(item, TableField):
         head = "".join(f'<th scope="col">{escape(c)}</th>' for c in item.columns)
         row = "<tr>" + "<td></td>" * len(item.columns) + "</tr>"
         headed = "".join(f'<tr><th scope="row">{escape(i)}</th>'
                          + "<td></td>" * (len(item.columns) - 1) + "</tr>" for i in item.items)
         table = '<table class="headed">' if item.items else "<table>"
-        return (f'<div class="field fill">{title}{table}<thead><tr>{head}</tr></thead>'
+        return (f'<div id="{ident}" class="field fill">{title}{table}'
+                f"<thead><tr>{head}</tr></thead>"
                 f"<tbody>{headed}{row * item.rows}</tbody></table></div>")
     if isinstance(item, ChecklistField):
         items = "".join(f'<li><span class="tick" aria-hidden="true"></span>{escape(i)}</li>'
                         for i in item.items)
-        return f'<div class="field checklist">{title}<ul>{items}</ul></div>'
+        return f'<div id="{ident}" class="field checklist">{title}<ul>{items}</ul></div>'
     raise TypeError(item)
 
 

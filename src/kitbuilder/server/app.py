@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -30,34 +29,23 @@ from starlette.routing import Mount, Route
 from starlette.types import Scope
 
 from kitbuilder import csp, layout
-from kitbuilder.render import downloads
 from kitbuilder.render import form as f
-from kitbuilder.server import db, notify
+from kitbuilder.server import db, logs, notify
 from kitbuilder.server.config import Settings
 from kitbuilder.server.files import SiteFiles
 from kitbuilder.server.forms import single, validate
-from kitbuilder.server.logs import AccessLog, log
-from kitbuilder.server.messages import ERRORS, notices
+from kitbuilder.server.kit_files import PLAYED_IN_PAGES, KitFiles
+from kitbuilder.server.logs import log
+from kitbuilder.server.messages import notices, site_error_page
 from kitbuilder.server.page import KitPage
-from kitbuilder.server.security import (
-    BodyLimit,
-    ErrorPages,
-    RateLimiter,
-    ScriptPolicy,
-    SecurityHeaders,
-    client_key,
-    cross_site,
-)
+from kitbuilder.server.security import Guard, RateLimiter, ScriptPolicy, client_key, cross_site
 from kitbuilder.server.tokens import Refusal, Tokens
 from kitbuilder.server.unsubscribe import unsubscribe
 from kitbuilder.server.writes import BatchedStores
 
 PARIS = ZoneInfo("Europe/Paris")
 REASON = "motif"  # query parameter of the kit page naming why the visitor was sent back to it
-_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
-# The story's recordings and their transcripts play inside the site's own pages, whose
-# <audio> and <track> cannot carry a token: they stay open. The kit itself (Word, zip) does not.
-PLAYED_IN_PAGES = {".mp3": "audio/mpeg", ".vtt": "text/vtt; charset=utf-8"}
+_TOKEN_HOLE = "kit-form-token-placeholder-5d1f"  # where the kit page's form token goes
 _REDIRECT_REASONS = {Refusal.MISSING: "absent", Refusal.INVALID: "invalide",
                      Refusal.EXPIRED: "expire"}
 
@@ -71,23 +59,38 @@ class RequestServer:
         self.database = db.FileWatch(db.sqlite_file(self.engine))
         kit_dir = settings.site_dir / settings.kit_url.strip("/")
         self.page = KitPage(kit_dir / "index.html")
-        self.files = kit_dir / layout.FILES
+        self.files = KitFiles(kit_dir / layout.FILES)
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
         # Requests stored in batches, one writer at a time: SQLite takes one writer anyway.
         # The database keeps each form token to one row.
         self.stores = BatchedStores(self.engine, settings.form_lifetime)
         self.notices = notices(settings.link_lifetime.days)
-        self._listed: tuple[int, downloads.KitFile, list[downloads.FileGroup]] | None = None
+        self._blank_page: tuple[int, bytes, bytes] | None = None
 
     # --- Pages ----------------------------------------------------------------------------
 
     def form_page(self, state: f.FormState | None = None, status: int = 200) -> HTMLResponse:
         """The kit page with the form, a fresh token in it; answers and messages if given."""
+        if state is None and status == 200:  # the kit page itself: only its token changes
+            before, after = self._blank()
+            token = f.html_attr(self.tokens.form()).encode("ascii")
+            return HTMLResponse(before + token + after, 200, {"cache-control": "no-store"})
         state = replace(state or f.FormState(), csrf=self.tokens.form())
         body = f.form(state, self.page.meta.privacy_url)
         title = "Erreur" if status >= 400 else ""
         html = self.page.render(body, title)
         return HTMLResponse(html, status, {"cache-control": "no-store"})
+
+    def _blank(self) -> tuple[bytes, bytes]:
+        """The kit page with the empty form, in UTF-8, split where its token goes: made once
+        per build of the site (encoding the whole page was most of what was left of its
+        cost)."""
+        version = self.page.version
+        if self._blank_page is None or self._blank_page[0] != version:
+            region = f.form(f.FormState(csrf=_TOKEN_HOLE), self.page.meta.privacy_url)
+            before, after = self.page.render(region).split(_TOKEN_HOLE.encode("ascii"))
+            self._blank_page = (version, before, after)
+        return self._blank_page[1], self._blank_page[2]
 
     def notice_page(self, reason: str, status: int, values: dict[str, str] | None = None,
                     errors: dict[str, str] | None = None, **fmt: str) -> HTMLResponse:
@@ -163,7 +166,7 @@ class RequestServer:
         # Deleted while it was written to: the row went to a file no one will read.
         self.database.check()
         if new:
-            log.info("kit request %d stored", request_id)
+            logs.info(log, "kit request %d stored", request_id)
         return request_id
 
     async def download(self, request: Request) -> Response:
@@ -171,28 +174,13 @@ class RequestServer:
         checked = self.tokens.check_download(token)
         if checked.refusal is not None or checked.issued is None or token is None:
             return self.back_to_form(request, checked.refusal or Refusal.INVALID)
-        bundle, groups = self._listing()
         until = self.tokens.expiry(checked.issued).astimezone(PARIS)
-        body = downloads.downloads(bundle, groups, token, until)
+        body = self.files.listing(self.page).render(token, until)
         html = self.page.render(body, "Téléchargement")
         return HTMLResponse(html, headers={"cache-control": "no-store"})
 
-    def _listing(self) -> tuple[downloads.KitFile, list[downloads.FileGroup]]:
-        """The files the download page lists, with their sizes: looked up once per build of
-        the site (resolving each path on every request was most of the page's cost)."""
-        version = self.page.version
-        if self._listed is None or self._listed[0] != version:
-            meta = self.page.meta
-            bundle = downloads.KitFile(meta.bundle, "Télécharger tout le kit",
-                                       self._size(meta.bundle))
-            groups = [(title, tuple(replace(item, size=self._size(item.name))
-                                    for item in items if self._file(item.name)))
-                      for title, items in meta.groups]
-            self._listed = (version, bundle, groups)
-        return self._listed[1], self._listed[2]
-
     async def kit_file(self, request: Request) -> Response:
-        path = self._file(request.path_params["name"])
+        path = self.files.find(request.path_params["name"])
         if path is None:
             raise HTTPException(404)
         if path.suffix.lower() in PLAYED_IN_PAGES:
@@ -208,21 +196,8 @@ class RequestServer:
         return HTMLResponse(self.site_page(404), 404)
 
     def site_page(self, status: int = 404) -> str:
-        """The site's error page (404.html), saying what went wrong for `status`: also the
-        page of the errors Starlette answers in bare text."""
-        page = self.settings.site_dir / "404.html"
-        try:
-            text = page.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):  # none, or a link to nowhere: plain words
-            return ERRORS.get(status, ERRORS[404])[0]
-        if status in ERRORS and status != 404:
-            for role, words in zip(("title", "text"), ERRORS[status]):
-                def put(match: re.Match[str], words: str = words) -> str:
-                    return match[1] + words + match[2]
-
-                text = re.sub(rf'(<[a-z0-9]+ data-kit-error="{role}">).*?(</[a-z0-9]+>)',
-                              put, text, count=1, flags=re.DOTALL)
-        return text
+        """The site's error page (404.html) saying what went wrong for `status`."""
+        return site_error_page(self.settings.site_dir, status)
 
     async def unsubscribe(self, request: Request) -> Response:
         """The unsubscribe link of `requests notify`'s e-mails (server/unsubscribe.py)."""
@@ -233,25 +208,6 @@ class RequestServer:
 
     async def kit_folder(self, request: Request) -> Response:
         return self.redirect(request, "")
-
-    def _file(self, name: str) -> Path | None:
-        """The kit file of that plain name, or None for anything else (paths, links, folders)."""
-        if not _SAFE_NAME.fullmatch(name) or ".." in name:
-            return None
-        path = self.files / name
-        try:
-            if path.is_file() and path.resolve().parent == self.files.resolve():
-                return path
-        except (OSError, RuntimeError):  # RuntimeError: a loop of symbolic links
-            pass
-        return None
-
-    def _size(self, name: str) -> int | None:
-        path = self._file(name)
-        try:
-            return path.stat().st_size if path else None
-        except OSError:  # removed since: no size shown
-            return None
 
     # --- Life cycle -----------------------------------------------------------------------
 
@@ -275,6 +231,7 @@ class RequestServer:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            await run_in_threadpool(self.stores.close)
             self.engine.dispose()
 
     async def _purge_daily(self) -> None:
@@ -306,10 +263,8 @@ def create_app(settings: Settings, tokens: Tokens | None = None) -> Starlette:
                                                  Path(csp.FILE).parts[0]))),
     ]
     middleware = [
-        Middleware(AccessLog),
-        Middleware(SecurityHeaders, policy=ScriptPolicy(settings.site_dir)),
-        Middleware(ErrorPages, page=server.site_page),
-        Middleware(BodyLimit, limit=settings.max_body, error_page=server.error_page,
+        Middleware(Guard, policy=ScriptPolicy(settings.site_dir), page=server.site_page,
+                   limit=settings.max_body, error_page=server.error_page,
                    timeout=settings.limits.body_timeout),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=server.lifespan,

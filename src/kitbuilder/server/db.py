@@ -6,7 +6,7 @@ import calendar
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,23 +14,19 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
     Column,
-    Connection,
     DateTime,
     Engine,
     Integer,
     MetaData,
     String,
     Table,
-    bindparam,
     create_engine,
     delete,
     event,
     func,
-    insert,
     select,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -174,75 +170,6 @@ def months_before(moment: datetime, months: int) -> datetime:
     month += 1
     return moment.replace(year=year, month=month,
                           day=min(moment.day, calendar.monthrange(year, month)[1]))
-
-
-def store(engine: Engine, answers: Answers, now: datetime | None = None) -> int:
-    """Insert one request; return its id."""
-    with engine.begin() as connection:
-        return _insert(connection, answers, now or utcnow())
-
-
-def store_once(engine: Engine, answers: Answers, nonce: str, token_lifetime: timedelta,
-               now: datetime | None = None) -> tuple[int, bool]:
-    """Insert one request for the form token `nonce`, unless that token stored one already:
-    return the request's id and whether it is new. Tokens past `token_lifetime` are forgotten.
-
-    The request and its token go in one transaction. Two stores of one token at once (two
-    processes, say) cannot both win: the second one's token row breaks the primary key, its
-    transaction is rolled back, request included, and it returns the first one's request.
-    """
-    now = now or utcnow()
-    try:
-        return _store_once(engine, answers, nonce, now - token_lifetime, now)
-    except IntegrityError:  # another store of this token won the race: give its request
-        return _store_once(engine, answers, nonce, now - token_lifetime, now)
-
-
-def store_many(engine: Engine, items: list[tuple[Answers, str]], token_lifetime: timedelta,
-               now: datetime | None = None) -> list[tuple[int, bool]]:
-    """store_once for several requests in one transaction (a form token seen twice stores one
-    row). Raises IntegrityError, with nothing stored, if another process stored one of these
-    tokens meanwhile: then store them one by one with store_once."""
-    now = now or utcnow()
-    with engine.begin() as connection:
-        connection.execute(delete(form_tokens).where(form_tokens.c.used_at < now - token_lifetime))
-        return [_once(connection, answers, nonce, now) for answers, nonce in items]
-
-
-def _store_once(engine: Engine, answers: Answers, nonce: str, forget_before: datetime,
-                now: datetime) -> tuple[int, bool]:
-    with engine.begin() as connection:
-        connection.execute(delete(form_tokens).where(form_tokens.c.used_at < forget_before))
-        return _once(connection, answers, nonce, now)
-
-
-# Built once: making a statement costs SQLAlchemy about as much as running it on SQLite.
-_TOKEN_REQUEST = select(form_tokens.c.request_id).where(form_tokens.c.nonce == bindparam("n"))
-_INSERT_REQUEST = insert(requests)
-_INSERT_TOKEN = insert(form_tokens)
-
-
-def _once(connection: Connection, answers: Answers, nonce: str,
-          now: datetime) -> tuple[int, bool]:
-    earlier = connection.execute(_TOKEN_REQUEST, {"n": nonce}).scalar_one_or_none()
-    if earlier is not None:
-        return int(earlier), False
-    request_id = _insert(connection, answers, now)
-    connection.execute(_INSERT_TOKEN, {"nonce": nonce, "request_id": request_id,
-                                       "used_at": now})
-    return request_id, True
-
-
-def _insert(connection: Connection, answers: Answers, now: datetime) -> int:
-    result = connection.execute(_INSERT_REQUEST, {
-        "created_at": now, "function": answers.function,
-        "establishment_type": answers.establishment_type, "department": answers.department,
-        "establishment": answers.establishment,
-        "email": answers.email,  # the form keeps one only with the box ticked (forms.validate)
-        "consent_at": now if answers.consent and answers.email else None})
-    key = result.inserted_primary_key
-    assert key is not None  # an INSERT of one row always has one
-    return int(key[0])
 
 
 def count(engine: Engine) -> int:

@@ -1,4 +1,5 @@
-"""An access log with no personal data: method, path without query, status, duration.
+"""The server's logs; an access log with no personal data: method, path without query, status,
+duration.
 
 Uvicorn's own access log writes the client's address and the query string (which holds
 download tokens), so it is switched off and this one is used instead.
@@ -10,7 +11,7 @@ import logging
 import re
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 log = logging.getLogger("kitbuilder.server")
 access = logging.getLogger("kitbuilder.server.access")
@@ -47,9 +48,13 @@ class UvicornWords(logging.Filter):
 
 
 class Throttle(logging.Filter):
-    """Lets through at most `burst` records of one kind (logger, level, message template,
-    exception type) per `window` seconds, then says how many it held back: a fault repeated
-    on every request or every accepted connection cannot fill the disk."""
+    """Lets through at most `burst` warnings or errors of one kind (logger, level, message
+    template, exception type) per `window` seconds, then says how many it held back: a fault
+    repeated on every request or every accepted connection cannot fill the disk.
+
+    Information lines all pass: the access log's line per request and « kit request N
+    stored » share one template each, and the operator must see every one of them (their
+    number is the number of requests answered, which the limits in front already bound)."""
 
     def __init__(self, burst: int = 5, window: float = 60.0, max_kinds: int = 1000) -> None:
         super().__init__()
@@ -59,6 +64,8 @@ class Throttle(logging.Filter):
         self._kinds: dict[tuple[object, ...], list[float]] = {}  # [window start, count, held]
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
         now = time.monotonic()
         error = record.exc_info[0] if record.exc_info else None
         kind = (record.name, record.levelno, str(record.msg)[:200], error)
@@ -97,40 +104,27 @@ LOG_CONFIG = {
 }
 
 
-class AccessLog:
-    """Logs one line per request, without address, user agent, referrer or query string."""
+def info(logger: logging.Logger, message: str, *args: object) -> None:
+    """logger.info(message, *args) for the lines logged on every request: the record is made
+    directly, without logging's look-up of the calling line in the stack (no format here
+    shows it), which was most of the cost of a line. Filters and handlers are as usual."""
+    if logger.isEnabledFor(logging.INFO):
+        logger.handle(logger.makeRecord(logger.name, logging.INFO, __file__, 0, message, args,
+                                        None))
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status: int | None = None
-        failed = False
-
-        async def wrapped(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, wrapped)
-        except BaseException:
-            failed = True
-            raise
-        finally:
-            took = (time.perf_counter() - started) * 1000
-            # No answer from the app and no error: the request's body was cut short or broken,
-            # and uvicorn answered (400) or the client was gone. Not a 500 of ours.
-            shown = str(status) if status is not None else "500" if failed else "- (cut short)"
-            access.info("%s %s %s %.0f ms", scope["method"], _printable(scope["path"]), shown,
-                        took)
+def access_line(scope: Scope, status: int | None, failed: bool, started: float) -> None:
+    """The access log's line for a request answered (or not) since `started`, without
+    address, user agent, referrer or query string: method, path, status, duration."""
+    took = (time.perf_counter() - started) * 1000
+    # No answer from the app and no error: the request's body was cut short or broken, and
+    # uvicorn answered (400) or the client was gone. Not a 500 of ours.
+    shown = str(status) if status is not None else "500" if failed else "- (cut short)"
+    info(access, "%s %s %s %.0f ms", scope["method"], _printable(scope["path"]), shown, took)
 
 
 def _printable(path: str) -> str:
     """A path fit for one log line: no control characters (forged lines), bounded length."""
+    if len(path) <= 200 and path.isprintable():
+        return path
     return "".join(c if c.isprintable() else "?" for c in path[:200])

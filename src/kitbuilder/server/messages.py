@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from kitbuilder.typography import typeset
 
 # What the error page says (title, text) for each status it is shown with.
@@ -46,3 +49,21 @@ def notices(link_days: int) -> dict[str, str]:
                        "quelques minutes.",
     }
     return {key: typeset(text) for key, text in texts.items()}
+
+
+def site_error_page(site_dir: Path, status: int = 404) -> str:
+    """The site's error page (404.html), saying what went wrong for `status`: also the
+    page of the errors Starlette answers in bare text."""
+    page = site_dir / "404.html"
+    try:
+        text = page.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):  # none, or a link to nowhere: plain words
+        return ERRORS.get(status, ERRORS[404])[0]
+    if status in ERRORS and status != 404:
+        for role, words in zip(("title", "text"), ERRORS[status]):
+            def put(match: re.Match[str], words: str = words) -> str:
+                return match[1] + words + match[2]
+
+            text = re.sub(rf'(<[a-z0-9]+ data-kit-error="{role}">).*?(</[a-z0-9]+>)',
+                          put, text, count=1, flags=re.DOTALL)
+    return text

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kitbuilder.render.downloads import RegionMeta, find_region
@@ -29,8 +30,14 @@ class SiteError(Exception):
 class _Parsed:
     mtime: int
     before: str
-    after: str
+    after: bytes  # encoded once: encoding the whole page cost more than the rest of a request
     meta: RegionMeta
+    titled: dict[str, bytes] = field(default_factory=dict)  # the page's start, per title
+
+
+# How often the built files are looked at again (a stat() on each of a request's three or four
+# looks was a tenth of a kit page's cost): a rebuilt site is served within this many seconds.
+RECHECK = 1.0
 
 
 class KitPage:
@@ -39,9 +46,13 @@ class KitPage:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._parsed: _Parsed | None = None
+        self._checked = 0.0
         self._load()
 
     def _load(self) -> _Parsed:
+        now = time.monotonic()
+        if self._parsed is not None and now - self._checked < RECHECK:
+            return self._parsed
         try:
             mtime = self.path.stat().st_mtime_ns
         except FileNotFoundError:
@@ -55,7 +66,8 @@ class KitPage:
                                 "demande ; le site a été construit en mode statique (form_url "
                                 "dans mkdocs.yml) ou sans le module du kit")
             start, end, meta = found
-            self._parsed = _Parsed(mtime, text[:start], text[end:], meta)
+            self._parsed = _Parsed(mtime, text[:start], text[end:].encode("utf-8"), meta)
+        self._checked = now
         return self._parsed
 
     @property
@@ -68,11 +80,15 @@ class KitPage:
         """What the form's marker carries: privacy page, zip name, files and their titles."""
         return self._load().meta
 
-    def render(self, region: str, title: str = "") -> str:
-        """The page with `region` in place of the form, its title prefixed with `title`."""
+    def render(self, region: str, title: str = "") -> bytes:
+        """The page with `region` in place of the form, its title prefixed with `title`, in
+        UTF-8."""
         parsed = self._load()
-        before = parsed.before
-        if title:
-            before = _TITLE.sub(lambda m: f"<title>{html.escape(title)} – {m[1]}</title>",
-                                before, count=1)
-        return before + region + parsed.after
+        before = parsed.titled.get(title)
+        if before is None:
+            text = parsed.before
+            if title:
+                text = _TITLE.sub(lambda m: f"<title>{html.escape(title)} – {m[1]}</title>",
+                                  text, count=1)
+            before = parsed.titled[title] = text.encode("utf-8")
+        return before + region.encode("utf-8") + parsed.after

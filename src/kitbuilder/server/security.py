@@ -4,18 +4,20 @@ a per-address rate limit (in memory, bounded), and the test for cross-site posts
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kitbuilder import csp
-from kitbuilder.server.logs import log
+from kitbuilder.server.logs import access_line, log
+from kitbuilder.server.page import RECHECK
 
 # --- Headers ---------------------------------------------------------------------------------
 
@@ -40,9 +42,22 @@ class ScriptPolicy:
         self.site_dir = site_dir
         self.path = site_dir / csp.FILE
         self._seen: tuple[int, int] | None = None
+        self._checked = -RECHECK
         self._header = self._make(None)
+        self._encoded = (self._header, self._header.encode("latin-1"))
+
+    def header_bytes(self) -> bytes:
+        """header(), encoded for the response (once per build of the site)."""
+        text = self.header()
+        if text is not self._encoded[0]:
+            self._encoded = (text, text.encode("latin-1"))
+        return self._encoded[1]
 
     def header(self) -> str:
+        now = time.monotonic()
+        if now - self._checked < RECHECK:
+            return self._header
+        self._checked = now
         try:
             stat = self.path.stat()
             seen = (stat.st_mtime_ns, stat.st_ino)
@@ -62,96 +77,91 @@ class ScriptPolicy:
         return csp.policy(scripts or ()) + "; frame-ancestors 'none'"
 
 
-class SecurityHeaders:
-    """Adds the security headers and the site's fixed CSP to every response."""
-
-    def __init__(self, app: ASGIApp, policy: ScriptPolicy) -> None:
-        self.app = app
-        self.policy = policy
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def wrapped(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _HEADERS.items():
-                    headers[name] = value
-                headers["content-security-policy"] = self.policy.header()
-            await send(message)
-
-        await self.app(scope, receive, wrapped)
+_NAMES = frozenset(name.encode("latin-1") for name in (*_HEADERS, "content-security-policy"))
+_FIXED = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in _HEADERS.items()]
 
 
-# --- Error pages ----------------------------------------------------------------------------
-
-
-class ErrorPages:
-    """Our page, not Starlette's bare text, for the errors no handler of ours writes: a method
-    an address does not take (405: PUT, DELETE, a POST to a page), a malformed or unsatisfiable
-    Range header on a file (400, 416). The status and its headers (Allow, Content-Range) stay;
-    the body becomes the site's page given by `page`."""
-
-    def __init__(self, app: ASGIApp, page: Callable[[int], str]) -> None:
-        self.app = app
-        self.page = page
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        replaced = False
-
-        async def wrapped(message: Message) -> None:
-            nonlocal replaced
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                if message["status"] >= 400 and not headers.get("content-type", "").startswith(
-                        "text/html"):
-                    replaced = True
-                    body = self.page(message["status"]).encode("utf-8")
-                    headers["content-type"] = "text/html; charset=utf-8"
-                    headers["content-length"] = str(len(body))
-                    if message["status"] == 405 and "allow" not in headers:
-                        headers["allow"] = "GET, HEAD"  # static files take nothing else
-                    await send(message)
-                    await send({"type": "http.response.body",
-                                "body": b"" if scope["method"] == "HEAD" else body})
-                    return
-            if not replaced:
-                await send(message)
-
-        await self.app(scope, receive, wrapped)
-
-
-# --- Body size ------------------------------------------------------------------------------
+# --- The guard around the app ---------------------------------------------------------------
 
 _DRAIN = 1024 * 1024  # the most an oversized request is read for, to answer it cleanly
+_BODYLESS = frozenset(("GET", "HEAD", "OPTIONS"))
 ErrorPage = Callable[[Scope, int, str], Awaitable[Response]]
 
 
-class BodyLimit:
-    """Refuses, with a 413 page, any request body larger than `limit` bytes, and with a 408
-    page one that takes longer than `timeout` seconds to arrive (a slow sender would hold a
-    connection and a task for as long as it likes).
+class Guard:
+    """Everything the server does around each request, in one pure ASGI layer (four layers,
+    each wrapping `send` in its own closure, cost more than the page they served):
 
-    The body is read here, up to the limit, before the app sees it: a lying or absent
-    Content-Length (chunked upload) is caught as well as an honest one.
+    - the access log: one line per request, without address, user agent, referrer or query
+      string (kitbuilder.server.logs);
+    - the security headers and the site's fixed CSP (`policy`) on every response;
+    - our page, not Starlette's bare text, for the errors no handler of ours writes: a method
+      an address does not take (405: PUT, DELETE, a POST to a page), a malformed or
+      unsatisfiable Range header on a file (400, 416). The status and its headers (Allow,
+      Content-Range) stay; the body becomes the site's page given by `page`;
+    - the body limit: any request body larger than `limit` bytes is refused with a 413 page,
+      and one that takes longer than `timeout` seconds to arrive with a 408 page (a slow
+      sender would hold a connection and a task for as long as it likes). The body is read
+      here, up to the limit, before the app sees it: a lying or absent Content-Length
+      (chunked upload) is caught as well as an honest one.
     """
 
-    def __init__(self, app: ASGIApp, limit: int, error_page: ErrorPage,
-                 timeout: float = 15.0) -> None:
+    def __init__(self, app: ASGIApp, policy: ScriptPolicy, page: Callable[[int], str],
+                 limit: int, error_page: ErrorPage, timeout: float = 15.0) -> None:
         self.app = app
+        self.policy = policy
+        self.page = page
         self.limit = limit
         self.error_page = error_page
         self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
+        status: int | None = None
+        failed = replaced = False
+        csp = self.policy.header_bytes()
+
+        async def guarded(message: Message) -> None:
+            nonlocal status, replaced
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [item for item in message["headers"] if item[0] not in _NAMES]
+                headers += _FIXED
+                headers.append((b"content-security-policy", csp))
+                if status >= 400 and not _value(headers, b"content-type").startswith(
+                        b"text/html"):
+                    replaced = True
+                    body = self.page(status).encode("utf-8")
+                    headers = [item for item in headers
+                               if item[0] not in (b"content-type", b"content-length")]
+                    headers += [(b"content-type", b"text/html; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode("latin-1"))]
+                    if status == 405 and not _value(headers, b"allow"):
+                        headers.append((b"allow", b"GET, HEAD"))  # static files take no other
+                    message["headers"] = headers
+                    await send(message)
+                    await send({"type": "http.response.body",
+                                "body": b"" if scope["method"] == "HEAD" else body})
+                    return
+                message["headers"] = headers
+            if not replaced:
+                await send(message)
+
+        try:
+            if scope["method"] in _BODYLESS:
+                await self.app(scope, receive, guarded)
+            else:
+                await self._with_body(scope, receive, guarded)
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            access_line(scope, status, failed, started)
+
+    async def _with_body(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             async with asyncio.timeout(self.timeout):
                 read = await self._read(scope, receive)
@@ -206,9 +216,18 @@ class BodyLimit:
         return body, too_big, more
 
 
+def _value(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes:
+    """The first value of header `name` (ASGI header names are lower case), else b""."""
+    for key, value in headers:
+        if key == name:
+            return value
+    return b""
+
+
 # --- Rate limit -----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)  # parsing an address cost more than counting it
 def client_key(host: str | None) -> str:
     """The key an address is counted under: IPv4 as is, IPv6 by its /64 (one household)."""
     if not host:

@@ -25,7 +25,7 @@ TITLE = "Désinscription"
 
 
 class _Page(Protocol):
-    def render(self, region: str, title: str = "") -> str: ...
+    def render(self, region: str, title: str = "") -> bytes: ...
 
 
 def _section(*paragraphs: str, form: str = "") -> str:

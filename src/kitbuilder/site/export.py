@@ -59,6 +59,7 @@ def export(config_file: Path, out: Path, *, now: datetime | None = None,
            progress: Callable[[str], None] | None = None) -> Exported:
     """Write the site's inputs into the empty folder `out`; KitError on a mistake."""
     from kitbuilder.build import build_kit  # the renderers load only when a build runs
+    from kitbuilder.render.offline import Site
     from kitbuilder.render.speech import SpeechConfig
 
     config_file = config_file.resolve()
@@ -100,7 +101,8 @@ def export(config_file: Path, out: Path, *, now: datetime | None = None,
                            audio_dir=root / str(kit.get("audio_dir", "audio")),
                            speech=SpeechConfig(root / str(voice) if voice else None,
                                                str(kit.get("piper", "piper"))),
-                           progress=progress)
+                           progress=progress,
+                           site=Site(str(config.get("site_url") or ""), base))
         offer = inputs.kit_offer(base, str(kit.get("privacy_url", "confidentialite/")),
                                  kit.get("form_url"))
         added = inputs.kit_inputs(result, base, offer)
@@ -119,7 +121,7 @@ def export(config_file: Path, out: Path, *, now: datetime | None = None,
         config["nav"] = _typeset_titles(nav)
     _write(out, config, root, pages, generated, files)
     return Exported(len(pages), len(files) + len(generated),
-                    result.summary() if result else "kit: off",
+                    result.summary() if result else "kit : désactivé dans les réglages du site",
                     result.narration if result else ())
 
 
