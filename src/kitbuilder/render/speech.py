@@ -191,19 +191,27 @@ def speakable(text: str, lexicon: Lexicon) -> str:
     words and plain punctuation that every engine reads the same way."""
     pattern, readings = _compiled(lexicon)
     if readings:
-        text = pattern.sub(lambda m: readings[_SPACES.sub(" ", m[0])], text)
+        text = pattern.sub(lambda m: readings[_written(m[0])], text)
     text = TIME.sub(_time_in_words, text)
     text = text.replace("\u2019", "'")
     text = _DASH.sub(", ", text.strip()).lstrip(", ")
     return _SPACES.sub(" ", text).strip()
 
 
+def _written(text: str) -> str:
+    """A written form as the lexicon is looked up: one kind of space, one kind of apostrophe
+    (the story's typography writes « qu’hier », a lexicon typed by hand « qu'hier »)."""
+    return _SPACES.sub(" ", text).replace("\u2019", "'")
+
+
 @functools.lru_cache(maxsize=8)
 def _compiled(lexicon: Lexicon) -> tuple[re.Pattern[str], dict[str, str]]:
     """One pattern for the whole lexicon, so that a reading is never read again by another
-    entry; longest entries first, whole words only, any kind of space matching any other."""
-    readings = {_SPACES.sub(" ", written): spoken for written, spoken in lexicon}
-    alternatives = [r"\s+".join(re.escape(word) for word in written.split())
+    entry; longest entries first, whole words only, any kind of space matching any other, and
+    either apostrophe matching either."""
+    readings = {_written(written): spoken for written, spoken in lexicon}
+    alternatives = [r"\s+".join(re.escape(word).replace("'", "['\u2019]")
+                                 for word in written.split())
                     for written in sorted(readings, key=len, reverse=True)]
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives or ["(?!)"]) + r")(?!\w)"), readings
 
