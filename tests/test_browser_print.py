@@ -1,6 +1,7 @@
-"""The discussion sheets as a facilitator prints them from the site (Chromium, A4): what must
-reach the paper, read back from the PDF with pdftotext. The page budget itself is checked in
-test_browser_site.py; here, that fitting the page never drops or clips what a sheet asks."""
+"""The kit's pages as people print them from the site (Chromium, A4), read back from the PDF:
+each sheet keeps what it asks (the page budget itself is checked in test_browser_site.py),
+its title prints dark whatever the palette, the guide's pages are numbered « page n sur N »,
+and the summary table prints on a landscape page."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from playwright.sync_api import sync_playwright
+from pypdf import PdfReader
 
 from browser import launch, static_server
 from conftest import ROOT
@@ -41,11 +43,32 @@ def _print_sheets(built_site: Path, folder: Path) -> dict[str, list[str]]:
             pdf = folder / f"{slug}.pdf"
             pdf.write_bytes(page.pdf(format="A4"))
             count = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
-            out[slug] = [subprocess.run(
-                ["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"],
-                capture_output=True, text=True, check=True).stdout for n in range(1, count + 1)]
+            out[slug] = _pages_text(pdf, count)
+        # What paper gets of the dark palette: the title's colour under the print styles.
+        page.goto(f"{base}kit/fiches/{Path(MANIFEST['sheets'][0]).stem}/",
+                  wait_until="networkidle")
+        page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
+        page.emulate_media(media="print")
+        out["title colour"] = [page.eval_on_selector(
+            "article h1", "h => getComputedStyle(h).color")]
+        page.emulate_media(media=None)  # back to no emulation: page.pdf() prints with print media
+        for name, path in (("guide", "kit/guide/"), ("tableau", "kit/tableau/")):
+            page.goto(f"{base}{path}", wait_until="networkidle")
+            pdf = folder / f"{name}.pdf"
+            # The page's own @page size, as a browser's print dialog takes it.
+            pdf.write_bytes(page.pdf(format="A4", prefer_css_page_size=True))
+            reader = PdfReader(pdf)
+            box = reader.pages[0].mediabox
+            out[name] = _pages_text(pdf, len(reader.pages))
+            out[f"{name} size"] = [f"{float(box.width):.0f}x{float(box.height):.0f}"]
         browser.close()
     return out
+
+
+def _pages_text(pdf: Path, count: int) -> list[str]:
+    return [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"],
+                           capture_output=True, text=True, check=True).stdout
+            for n in range(1, count + 1)]
 
 
 def _words(text: str) -> str:
@@ -70,3 +93,35 @@ def test_a_printed_sheet_keeps_every_label_column_and_its_footer(
     # The site's chrome stays on the screen.
     for chrome in ("Imprimer la fiche", "Rechercher", "Mentions légales"):
         assert chrome not in text, f"{rel}: « {chrome} » printed"
+
+
+def _luminance(rgb: tuple[int, ...]) -> float:
+    def linear(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_a_sheet_printed_from_the_dark_palette_has_a_dark_title_on_paper(
+        printed: dict[str, list[str]]) -> None:
+    """The dark palette's titles are pale (on a dark screen); on white paper they must not be:
+    once 1.27:1, now at least the 4.5:1 of body text."""
+    colour = printed["title colour"][0]
+    rgb = tuple(int(float(v)) for v in re.findall(r"[\d.]+", colour))
+    contrast = 1.05 / (_luminance(rgb) + 0.05)
+    assert contrast >= 4.5, f"title {colour} on white: {contrast:.2f}:1"
+
+
+def test_the_printed_guide_numbers_its_pages_page_n_sur_n(
+        printed: dict[str, list[str]]) -> None:
+    pages = printed["guide"]
+    assert len(pages) > 1
+    for number, page in enumerate(pages, 1):
+        assert f"page {number} sur {len(pages)}" in _words(page), f"guide: footer of {number}"
+
+
+def test_the_summary_table_prints_on_a_landscape_page(printed: dict[str, list[str]]) -> None:
+    width, height = (int(v) for v in printed["tableau size"][0].split("x"))
+    assert width > height, printed["tableau size"]
+    assert "Étape" in printed["tableau"][0]
