@@ -275,6 +275,20 @@ def test_the_cache_forgets_what_no_build_used_for_a_week(tmp_path: Path) -> None
     assert build_kit(write_kit(tmp_path, changed), tmp_path / "cache").generated == []
 
 
+def test_two_outputs_made_from_the_same_inputs_share_their_cache_entry(tmp_path: Path) -> None:
+    """A story of one part: the part's PDF and the complete story's read the same inputs, so
+    one key; the second used to stop the build with « Directory not empty » (found by
+    benchmarks/memory.py's one-part kit)."""
+    cache = Cache(tmp_path)
+    first, _ = cache.get_or_make("b" * 64, "recit-1.pdf", lambda out: out.write_text("1"))
+    second, reused = cache.get_or_make("b" * 64, "recit-complet.pdf",
+                                       lambda out: out.write_text("2"))
+    assert not reused and first.parent == second.parent
+    assert first.read_text() == "1" and second.read_text() == "2"
+    assert [p.name for p in tmp_path.rglob(".tmp-*")] == []
+    assert cache.get_or_make("b" * 64, "recit-complet.pdf", lambda out: None) == (second, True)
+
+
 def test_a_fresh_cache_entry_or_one_in_use_is_never_pruned(tmp_path: Path) -> None:
     cache = Cache(tmp_path)
     made, _ = cache.get_or_make("a" * 64, "x.txt", lambda out: out.write_text("x"))

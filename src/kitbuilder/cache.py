@@ -52,7 +52,13 @@ class Cache:
             try:
                 os.rename(staging, final.parent)  # atomic; fails if another build won the race
             except OSError:
-                if not final.is_file():
+                if final.is_file():
+                    pass  # another build stored the same file meanwhile
+                elif final.parent.is_dir():
+                    # The key holds another output already: two jobs read the same inputs
+                    # (a one-part story's part and complete story, say). Put this one beside.
+                    os.replace(staging / name, final)
+                else:
                     raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
