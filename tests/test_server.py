@@ -612,11 +612,17 @@ def test_kitbuilder_serve_runs_the_whole_flow_and_logs_nothing_personal(site: Pa
 
 
 def test_kitbuilder_serve_without_a_built_site_says_so(tmp_path: Path) -> None:
+    from kitbuilder.server.config import data_dir
+    had_database = (data_dir() / "requests.sqlite3").exists()
     run = subprocess.run([sys.executable, "-m", "kitbuilder.cli", "serve", "--site",
                           str(tmp_path / "site")], cwd=tmp_path, capture_output=True, text=True,
                          timeout=60, check=False)
     assert run.returncode == 1
     assert "construisez d’abord le site" in run.stderr and "Traceback" not in run.stderr
+    # Nothing made for a server that did not start: not the project's default database
+    # (which admin commands would then refuse as schema-less), nor one here.
+    assert not (data_dir() / "requests.sqlite3").exists() or had_database
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_story_recordings_play_in_the_pages_without_a_token(live: Live) -> None:

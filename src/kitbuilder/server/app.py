@@ -55,10 +55,12 @@ class RequestServer:
     def __init__(self, settings: Settings, tokens: Tokens) -> None:
         self.settings = settings
         self.tokens = tokens
-        self.engine = db.connect(settings.database_url)
-        self.database = db.FileWatch(db.sqlite_file(self.engine))
+        # The site first: a server that cannot start must not leave an empty database behind
+        # (admin commands would then take it for the server's and refuse it as schema-less).
         kit_dir = settings.site_dir / settings.kit_url.strip("/")
         self.page = KitPage(kit_dir / "index.html")
+        self.engine = db.connect(settings.database_url)
+        self.database = db.FileWatch(db.sqlite_file(self.engine))
         self.files = KitFiles(kit_dir / layout.FILES)
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
         # Requests stored in batches, one writer at a time: SQLite takes one writer anyway.
