@@ -125,3 +125,19 @@ def test_every_word_file_converts_and_no_page_is_empty(printed: dict[str, Path])
             empty += [f"{name} page {n}" for n, page in enumerate(document.pages, 1)
                       if len(page.chars) < 60]  # the header and footer alone
     assert empty == []
+
+
+def test_every_word_file_prints_in_the_house_font_it_embeds(printed: dict[str, Path]) -> None:
+    """LibreOffice, which has no Atkinson Hyperlegible installed here, sets the text in the
+    font the file embeds: what the sheets' layout was measured with. Only the ballot boxes
+    (☐), which the font lacks, and the bullets of Word's bullet lists (U+F0B7 in the Symbol
+    font) come from other fonts."""
+    for name, pdf in printed.items():
+        fonts: dict[str, set[str]] = {}
+        with pdfplumber.open(pdf) as document:
+            for char in (c for page in document.pages for c in page.chars):
+                fonts.setdefault(char["fontname"].partition("+")[2], set()).add(char["text"])
+        others = set().union(*(t for f, t in fonts.items()
+                               if not f.startswith("AtkinsonHyperlegible")))
+        assert others <= {"☐", "☒", "\uf0b7", " "}, (name, others)
+        assert "AtkinsonHyperlegible-Regular" in fonts and "AtkinsonHyperlegible-Bold" in fonts

@@ -4,6 +4,8 @@ rows, nothing split that belongs together."""
 
 from __future__ import annotations
 
+import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 from docx.shared import Cm
+from fontTools.ttLib import TTFont
 
 from kitbuilder.build import BuildResult, build_kit
 from kitbuilder.errors import KitError
@@ -131,6 +134,42 @@ def test_current_compatibility_mode_honest_application_no_thumbnail(
             app = archive.read("docProps/app.xml").decode()
         assert "Microsoft" not in app and "<Application>kitbuilder" in app, name
         assert not any("thumbnail" in n for n in names), names
+
+
+def test_styles_name_the_house_font_which_every_file_embeds_with_a_fallback(
+        built: BuildResult) -> None:
+    for name in _word_files(built):
+        document = _open(built, name)
+        named = {f.get(qn("w:ascii")) for f in document.styles.element.iter(qn("w:rFonts"))
+                 if f.get(qn("w:ascii"))}
+        # Word's built-in styles for code name Courier: those are left as they are.
+        assert named <= {"Atkinson Hyperlegible", "Courier New", "Courier"}, (name, named)
+        defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault"))
+        assert defaults.find(qn("w:rPr")).find(qn("w:rFonts")).get(
+            qn("w:ascii")) == "Atkinson Hyperlegible", name
+        with zipfile.ZipFile(_path(built, name)) as archive:
+            table = archive.read("word/fontTable.xml").decode()
+            rels = archive.read("word/_rels/fontTable.xml.rels").decode()
+            assert "<w:embedTrueTypeFonts/>" in archive.read("word/settings.xml").decode()
+            entry = re.search(r'<w:font w:name="Atkinson Hyperlegible">(.*?)</w:font>', table)
+            assert entry, name
+            assert '<w:altName w:val="Arial"/>' in entry[1] and 'w:val="swiss"' in entry[1]
+            embedded = {m[0]: (m[1], m[2]) for m in re.findall(
+                r'<w:(embed\w+) r:id="(rId\d+)" w:fontKey="([^"]+)"', entry[1])}
+            assert set(embedded) == {"embedRegular", "embedBold", "embedItalic",
+                                     "embedBoldItalic"}, name
+            targets = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"', rels))
+            styles = set()
+            for rid, key in embedded.values():
+                data = bytearray(archive.read(f"word/{targets[rid]}"))
+                reversed_key = bytes.fromhex(key.strip("{}").replace("-", ""))[::-1]
+                for index in range(32):  # undo Word's obfuscation (ISO/IEC 29500-1, 17.8.1)
+                    data[index] ^= reversed_key[index % 16]
+                font = TTFont(io.BytesIO(bytes(data)))
+                assert font["name"].getDebugName(1) == "Atkinson Hyperlegible"
+                assert font["OS/2"].fsType == 0  # installable: Word may edit with it
+                styles.add(font["name"].getDebugName(2))
+            assert styles == {"Regular", "Bold", "Italic", "Bold Italic"}, (name, styles)
 
 
 def test_old_name_count_still_reads_but_not_with_lines(kit_dir: Path) -> None:

@@ -42,7 +42,7 @@ from kitbuilder.typography import NBSP
 __all__ = ["REFERENCE", "VERSION", "guide", "guide_book", "sheet", "story", "story_book",
            "summary_table"]
 
-VERSION = "8"  # bump when the output changes for the same model, to refresh the cache
+VERSION = "9"  # bump when the output changes for the same model, to refresh the cache
 QUESTIONS = "Questions pour le groupe"
 
 

@@ -1,47 +1,67 @@
 """How much room text takes in the Word files, and how a sheet's free space is shared out.
 
 Word has no « fill the rest of the page »: a sheet's writing spaces get fixed heights, computed
-here from an estimate of what the printed text above them takes. Text is measured with Arial's
-advance widths (the Word files' font; LibreOffice prints it with the metric-compatible Liberation
-Sans), wrapped word by word as a word processor does. Estimates err on the tall side, and the
-page keeps a safety margin: a sheet that overflows onto a second page is worse than 5 mm unused.
+here from an estimate of what the printed text above them takes. Text is measured with the
+advance widths and line height of the house font, Atkinson Hyperlegible, which every Word file
+embeds (scripts/make-reference-docx) and which Word and LibreOffice then both print with; it is
+wrapped word by word as a word processor does. Estimates err on the tall side, and the page
+keeps a safety margin: a sheet that overflows onto a second page is worse than 5 mm unused.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
 
+from fontTools.ttLib import TTFont
+
+FONTS = files("kitbuilder") / "resources" / "fonts"
 MM = 72 / 25.4  # points per millimetre
-# Line height as a share of the font size: Arial's ascent and descent (1.117 em) times the
-# styles' 1.15 line spacing, rounded up.
-LINE = 1.3
 # Where the group writes by hand: about 8 to 10 mm a line (more is welcome, less is not).
 MIN_PITCH, MAX_PITCH = 8.5 * MM, 12 * MM
 MIN_ROW, MAX_ROW = 9 * MM, 40 * MM
 MIN_TICK = 8 * MM  # a table row where one ticks a box
 PAGE_BREAK = 40 * MM  # lost at a page break of a sheet of several pages, at worst
 SAFETY = 7 * MM  # left unallocated at the foot of each sheet (LibreOffice needs a few mm)
+# A character the house font lacks (the ballot box ☐) is printed from another font: count a
+# whole em, wider than any such glyph.
+MISSING = 1000
 
-# Arial advance widths in thousandths of an em (the same as Helvetica's), by character.
-_WIDTHS: dict[str, int] = {}
-for _chars, _width in (
-        ("ijl'|", 222), ("’‘‚", 222), (" ft!.,:;/\\[]\u00a0\u202f", 278), ("I", 278),
-        ("r()-`°", 333), ("\"", 355), ("*", 389), ("J", 500), ("ckszvxy", 500),
-        ("^", 469), ("abdeghnopqu0123456789$#_?€«»–", 556), ("L", 556), ("+<=>~", 584),
-        ("FTZ", 611), ("ABEKPSVXY&", 667), ("CDHNRUw", 722), ("GOQ", 778), ("mM", 833),
-        ("%", 889), ("W", 944), ("@—…", 1015)):
-    for _char in _chars:
-        _WIDTHS[_char] = _width
-_ACCENTED = str.maketrans("àâäáãåçéèêëíìîïñóòôöõúùûüýÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ",
-                          "aaaaaaceeeeiiiinooooouuuuyyoaAAACEEEEIIOOUUUYOA")
+
+def _font(bold: bool) -> TTFont:
+    weight = 700 if bold else 400
+    with FONTS.joinpath(f"atkinson-hyperlegible-latin-{weight}-normal.woff2").open("rb") as f:
+        return TTFont(f)
+
+
+@cache
+def _widths(bold: bool) -> dict[str, float]:
+    """Advance widths in thousandths of an em, by character."""
+    font = _font(bold)
+    scale = 1000 / font["head"].unitsPerEm
+    advances = font["hmtx"]
+    return {chr(code): advances[name][0] * scale for code, name in font.getBestCmap().items()}
+
+
+def _line_height() -> tuple[float, float]:
+    """Line height as a share of the font size: the font's ascent and descent (what Word and
+    LibreOffice space single lines by) times the styles' 1.15 line spacing, rounded up."""
+    font = _font(False)
+    metrics = font["OS/2"]
+    single = (metrics.usWinAscent + metrics.usWinDescent) / font["head"].unitsPerEm
+    return math.ceil(single * 1.15 * 20) / 20, math.ceil(single * 20) / 20
+
+
+LINE, SINGLE = _line_height()  # 1.15 spacing (the body), single spacing (the title)
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
-    """Width in points of `text` set in Arial at `size` points."""
-    units = sum(_WIDTHS.get(c, 600) for c in text.translate(_ACCENTED))
-    units += sum(550 for c in text if c in "œæŒÆ")  # two letters in one
-    return units * size / 1000 * (1.08 if bold else 1.0)
+    """Width in points of `text` set in the house font at `size` points."""
+    widths = _widths(bold)
+    return sum(widths.get(c, MISSING) for c in text) * size / 1000
 
 
 def text_lines(text: str, size: float, width: float, bold: bool = False,

@@ -201,7 +201,7 @@ def _least(field: SheetField) -> fit.Growing | None:
 def _fixed(item: Sheet, width: float) -> float:
     """Points taken by everything on the sheet but its writing spaces."""
     total = BANNER * fit.LINE + 2
-    total += fit.paragraph(item.title, TITLE, width, after=4) * 1.2 / fit.LINE + 6
+    total += fit.paragraph(item.title, TITLE, width, after=4) * fit.SINGLE / fit.LINE + 6
     if item.info:
         column = width - Emu(INFO_LABEL).pt - 2 * CELL_MARGIN
         total += sum(fit.paragraph(value, INFO, column) + 1
