@@ -10,6 +10,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pdfplumber
 import pytest
 import yaml
 from playwright.sync_api import sync_playwright
@@ -44,6 +45,7 @@ def _print_sheets(built_site: Path, folder: Path) -> dict[str, list[str]]:
             pdf.write_bytes(page.pdf(format="A4"))
             count = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
             out[slug] = _pages_text(pdf, count)
+            out[f"{slug} blank"] = _blank_feet(pdf)
         # What paper gets of the dark palette: the title's colour under the print styles.
         page.goto(f"{base}kit/fiches/{Path(MANIFEST['sheets'][0]).stem}/",
                   wait_until="networkidle")
@@ -63,6 +65,20 @@ def _print_sheets(built_site: Path, folder: Path) -> dict[str, list[str]]:
             out[f"{name} size"] = [f"{float(box.width):.0f}x{float(box.height):.0f}"]
         browser.close()
     return out
+
+
+def _blank_feet(pdf: Path) -> list[str]:
+    """For each page, the share of its writing area left blank below the lowest thing drawn
+    (text or rule), the running footer aside."""
+    shares = []
+    with pdfplumber.open(pdf) as document:
+        for page in document.pages:
+            foot = page.height - 2 / 2.54 * 72  # kit.css: a 2 cm bottom margin
+            ink = [c["bottom"] for c in page.chars if c["bottom"] < foot]
+            ink += [e["bottom"] for e in page.edges if e["bottom"] < foot]
+            top = 1.5 / 2.54 * 72
+            shares.append(f"{(foot - max(ink, default=top)) / (foot - top):.3f}")
+    return shares
 
 
 def _pages_text(pdf: Path, count: int) -> list[str]:
@@ -93,6 +109,15 @@ def test_a_printed_sheet_keeps_every_label_column_and_its_footer(
     # The site's chrome stays on the screen.
     for chrome in ("Imprimer la fiche", "Rechercher", "Mentions légales"):
         assert chrome not in text, f"{rel}: « {chrome} » printed"
+
+
+@pytest.mark.parametrize("rel", MANIFEST["sheets"])
+def test_every_printed_page_of_a_sheet_is_filled_to_its_foot(
+        printed: dict[str, list[str]], rel: str) -> None:
+    """The writing spaces share each page's free room, on the last page of a sheet of two
+    as on the first: no page leaves more than a quarter of it blank."""
+    shares = [float(s) for s in printed[f"{Path(rel).stem} blank"]]
+    assert all(share <= 0.25 for share in shares), f"{rel}: blank shares {shares}"
 
 
 def _luminance(rgb: tuple[int, ...]) -> float:

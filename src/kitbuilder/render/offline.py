@@ -18,7 +18,7 @@ from kitbuilder.render import bundle, offers, pages
 from kitbuilder.render.escape import esc
 from kitbuilder.typography import NBSP
 
-VERSION = "3"  # change it when the offline pages change for the same sources
+VERSION = "4"  # change it when the offline pages change for the same sources
 FOLDER = "pages"  # in the zip, beside the Word files
 START = "ouvrir-le-kit.html"  # in the zip's top folder: the way in
 # What LISEZMOI.txt says of START.

@@ -84,8 +84,8 @@ def sheet(kit: Kit, item: Sheet, facts: Facts | None = None) -> str:
         lines += [f"{n}. {esc(text)}" for n, text in enumerate(item.instructions, 1)] + [""]
     for field in item.fields:
         lines += [f"### {esc(field.label)}", "", _field(field), ""]
-    return "\n".join(lines) + print_mark(kit, "kit-sheet", *(["kit-landscape"] if item.landscape
-                                                            else []))
+    return "\n".join(lines) + print_mark(
+        kit, "kit-sheet", *(["kit-landscape"] if item.landscape else []), pages=item.pages)
 
 
 def _field(field: SheetField) -> str:
