@@ -174,7 +174,7 @@ def test_a_fault_repeated_endlessly_is_logged_a_few_times_only() -> None:
     assert throttle.filter(other)
     throttle._kinds[("asyncio", logging.ERROR, records[0].msg, None)][0] -= 61
     late = replace_msg(records[0])
-    assert throttle.filter(late) and "9995 similar" in late.getMessage()
+    assert throttle.filter(late) and "9995 message(s) semblable(s)" in late.getMessage()
 
 
 def test_every_access_line_is_logged_however_many_requests() -> None:

@@ -600,7 +600,7 @@ def test_kitbuilder_serve_runs_the_whole_flow_and_logs_nothing_personal(site: Pa
     finally:
         process.terminate()
         logs = started + process.communicate(timeout=15)[1]
-    assert "POST /kit/demande 303" in logs and "kit request 1 stored" in logs
+    assert "POST /kit/demande 303" in logs and "demande de kit n°\u00a01 enregistrée" in logs
     # A normal start reads as one: French lines, no « uvicorn.error », no ERROR.
     assert "uvicorn: application prête" in logs and "processus du serveur démarré" in logs
     assert "uvicorn.error" not in logs and " ERROR " not in logs

@@ -475,4 +475,4 @@ def test_the_access_log_tells_a_broken_body_from_a_server_error(live: Live, capl
             time.sleep(0.05)
     assert answer is not None and answer.status == 400
     lines = _access_lines(caplog)
-    assert lines == [lines[0]] and lines[0].startswith("POST /kit/demande - (cut short)"), lines
+    assert lines == [lines[0]] and lines[0].startswith("POST /kit/demande - (interrompue)"), lines

@@ -153,10 +153,11 @@ class RequestServer:
         try:
             request_id = await self._store(result.answers, checked.value)
         except SQLAlchemyError as exc:
-            log.error("kit request not stored: database error %s", type(exc).__name__)
+            log.error("demande de kit non enregistrée\u00a0: erreur de la base de données (%s)",
+                      type(exc).__name__)
             return self.notice_page("unavailable", 503, result.values)
         except db.DatabaseGone as exc:
-            log.error("kit request not acknowledged: %s", exc)
+            log.error("demande de kit restée sans réponse\u00a0: %s", exc)
             return self.notice_page("unavailable", 503, result.values)
         token = self.tokens.download(request_id)
         return self.redirect(request, f"{f.DOWNLOAD}?{f.TOKEN}={token}#{f.ANCHOR}")
@@ -168,7 +169,7 @@ class RequestServer:
         # Deleted while it was written to: the row went to a file no one will read.
         self.database.check()
         if new:
-            logs.info(log, "kit request %d stored", request_id)
+            logs.info(log, "demande de kit n°\u00a0%d enregistrée", request_id)
         return request_id
 
     async def download(self, request: Request) -> Response:
@@ -218,7 +219,7 @@ class RequestServer:
         cutoff = db.months_before(db.utcnow(), self.settings.retention_months)
         deleted = db.purge(self.engine, cutoff)
         if deleted:
-            log.info("%d kit request(s) older than %d months deleted", deleted,
+            log.info("%d demande(s) de kit de plus de %d mois effacée(s)", deleted,
                      self.settings.retention_months)
         return deleted
 
@@ -242,7 +243,8 @@ class RequestServer:
             try:
                 await run_in_threadpool(self.purge_old)
             except SQLAlchemyError as exc:
-                log.error("daily purge failed: database error %s", type(exc).__name__)
+                log.error("purge quotidienne non faite\u00a0: erreur de la base de données (%s)",
+                          type(exc).__name__)
 
 
 def create_app(settings: Settings, tokens: Tokens | None = None) -> Starlette:

@@ -52,8 +52,8 @@ class Throttle(logging.Filter):
     template, exception type) per `window` seconds, then says how many it held back: a fault
     repeated on every request or every accepted connection cannot fill the disk.
 
-    Information lines all pass: the access log's line per request and « kit request N
-    stored » share one template each, and the operator must see every one of them (their
+    Information lines all pass: the access log's line per request and « demande de kit n° N
+    enregistrée » share one template each, and the operator must see every one of them (their
     number is the number of requests answered, which the limits in front already bound)."""
 
     def __init__(self, burst: int = 5, window: float = 60.0, max_kinds: int = 1000) -> None:
@@ -76,7 +76,7 @@ class Throttle(logging.Filter):
                 self._kinds.clear()
             self._kinds[kind] = [now, 1, 0]
             if held:
-                record.msg = f"{record.msg} ({held} similar message(s) held back before this one)"
+                record.msg = f"{record.msg} ({held} message(s) semblable(s) retenu(s) avant celui-ci)"
             return True
         state[1] += 1
         if state[1] <= self.burst:
@@ -119,7 +119,7 @@ def access_line(scope: Scope, status: int | None, failed: bool, started: float) 
     took = (time.perf_counter() - started) * 1000
     # No answer from the app and no error: the request's body was cut short or broken, and
     # uvicorn answered (400) or the client was gone. Not a 500 of ours.
-    shown = str(status) if status is not None else "500" if failed else "- (cut short)"
+    shown = str(status) if status is not None else "500" if failed else "- (interrompue)"
     info(access, "%s %s %s %.0f ms", scope["method"], _printable(scope["path"]), shown, took)
 
 

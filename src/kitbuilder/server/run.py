@@ -55,8 +55,9 @@ def fit_descriptors(limits: Limits) -> Limits:
     if soft == resource.RLIM_INFINITY or soft >= needed:
         return limits
     fitted = max(8, (soft - limits.backlog - _SPARE) // 2)
-    log.warning("only %d file descriptors allowed: at most %d connections instead of %d "
-                "(raise LimitNOFILE to allow more)", soft, fitted, limits.max_connections)
+    log.warning("%d descripteurs de fichiers permis seulement\u00a0: %d connexions au plus au "
+                "lieu de %d (augmenter LimitNOFILE pour en permettre davantage)", soft, fitted,
+                limits.max_connections)
     return replace(limits, max_connections=fitted)
 
 

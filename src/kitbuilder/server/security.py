@@ -67,8 +67,9 @@ class ScriptPolicy:
             self._seen = seen
             scripts = csp.read(self.site_dir)
             if scripts is None:
-                log.warning("%s missing: the site was built without its script hashes, its "
-                            "pages run no inline script; rebuild it (./scripts/build)", self.path)
+                log.warning("%s manque\u00a0: le site a été construit sans les empreintes de ses "
+                            "scripts, ses pages n’exécutent aucun script en ligne\u00a0; "
+                            "reconstruisez-le (./scripts/build)", self.path)
             self._header = self._make(scripts)
         return self._header
 

@@ -55,12 +55,13 @@ async def unsubscribe(request: Request, engine: Engine, secret: str, page: _Page
     try:
         erased = await run_in_threadpool(notify.erase, engine, request_id)
     except SQLAlchemyError as exc:
-        log.error("unsubscribe not done: database error %s", type(exc).__name__)
+        log.error("désinscription non faite\u00a0: erreur de la base de données (%s)",
+                  type(exc).__name__)
         body = _section("Votre désinscription n'a pas pu être enregistrée, à cause d'un "
                         "problème de notre côté. Réessayez dans un moment, ou écrivez-nous.")
         return HTMLResponse(page.render(body, TITLE), 503, headers)
     if erased:
-        log.info("unsubscribe: an address erased from %d request(s)", erased)
+        log.info("désinscription\u00a0: une adresse effacée de %d demande(s)", erased)
     body = _section("C'est fait : votre adresse électronique est effacée de nos fichiers. "
                     "Vous ne recevrez plus de message sur les nouvelles éditions du kit.",
                     "Vous pouvez toujours télécharger le kit depuis cette page, quand vous "
