@@ -31,7 +31,9 @@ SAFETY = 7 * MM  # left unallocated at the foot of each sheet (LibreOffice needs
 MISSING = 1000
 
 
+@cache
 def _font(bold: bool) -> TTFont:
+    """The house font's file, read once: the widths and the line height come from it."""
     weight = 700 if bold else 400
     with FONTS.joinpath(f"atkinson-hyperlegible-latin-{weight}-normal.woff2").open("rb") as f:
         return TTFont(f)
