@@ -154,7 +154,11 @@ def test_the_pages_offer_the_pdf_first_with_size_and_pages(built: BuildResult) -
     sheet = built.pages["fiches/regles.md"]
     assert re.search(r"\*\*Imprimer\u00a0:\*\* \[PDF, 1\u00a0page, \d+\u00a0ko\]"
                      r"\(\.\./fichiers/fiche-regles\.pdf\) · \*\*Modifier\u00a0:\*\* "
-                     r"\[Word, \d+\u00a0ko\]\(\.\./fichiers/fiche-regles\.docx\)", sheet), sheet
+                     r"\[Word, 1\u00a0page, \d+\u00a0ko\]\(\.\./fichiers/fiche-regles\.docx\)",
+                     sheet), sheet
+    # A Word file that flows has no page count of its own: the reading program makes it.
+    assert re.search(r"\[Word, \d+\u00a0ko\]\(fichiers/guide-de-demarrage\.docx\)",
+                     built.pages["guide.md"]), built.pages["guide.md"][:800]
     assert built.pages["guide.md"].index("PDF") < built.pages["guide.md"].index("Word")
     # Each story part says how long it plays (beside how each scene is voiced).
     assert re.search(r"Durée de l’écoute\u00a0: \d+\u00a0min\u00a0\d\d\u00a0s\.",

@@ -131,7 +131,7 @@ def _pages(kit: Kit, files: list[OutputFile],
            plans: list[narration.PartAudio]) -> dict[str, str]:
     """The kit's pages; a story part's page gets its player when its audio is built, with how
     each scene was voiced."""
-    known = facts(files)
+    known = facts(files, kit)
     built = pages.pages(kit, known)
     mp3 = {f.name: f.path for f in files}
     for part, plan in zip(kit.story.parts, plans):
@@ -144,10 +144,14 @@ def _pages(kit: Kit, files: list[OutputFile],
     return built
 
 
-def facts(files: list[OutputFile] | tuple[OutputFile, ...]) -> offers.Facts:
-    """Each Word or PDF file's size, and each PDF's pages: what the download links say."""
+def facts(files: list[OutputFile] | tuple[OutputFile, ...], kit: Kit) -> offers.Facts:
+    """Each Word or PDF file's size and pages: what the download links say. A PDF's pages are
+    read from it; a sheet's Word file has its page budget (docx_fit lays it out to fit, and
+    tests/test_paper checks it as LibreOffice prints it); the other Word files flow, so their
+    page count is the reading program's and is not given."""
+    budget = {layout.sheet_docx(s): s.pages for s in kit.sheets}
     return {f.name: (f.path.stat().st_size,
-                     pdf.page_count(f.path) if f.name.endswith(".pdf") else None)
+                     pdf.page_count(f.path) if f.name.endswith(".pdf") else budget.get(f.name))
             for f in files if f.name.endswith((".pdf", ".docx"))}
 
 

@@ -1,5 +1,5 @@
 """How a page offers a document's files: the PDF to print first, then the Word file to edit,
-each with its size (and the PDF its page count), as the built files are."""
+each with its size and, when it is known (every PDF, a sheet's Word file), its page count."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from kitbuilder import layout
 from kitbuilder.render.downloads import file_size
 from kitbuilder.typography import NBSP
 
-# A built file's size in bytes and, for a PDF, its number of pages; by file name.
+# A built file's size in bytes and its number of pages when it is known; by file name.
 Facts = dict[str, tuple[int, int | None]]
 
 
 def describe(name: str, facts: Facts | None) -> str:
-    """« PDF, 3 pages, 120 ko » / « Word, 45 ko »: what a link leads to."""
+    """« PDF, 3 pages, 120 ko » / « Word, 1 page, 45 ko »: what a link leads to."""
     kind = "PDF" if name.endswith(".pdf") else "Word"
     size, count = (facts or {}).get(name, (None, None))
     parts = [kind]

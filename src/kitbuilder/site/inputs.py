@@ -51,7 +51,8 @@ def kit_inputs(result: BuildResult, base: str, offer: FormSettings) -> KitInputs
     from kitbuilder.build import facts
     from kitbuilder.render.pages import index
 
-    pages = {**result.pages, "index.md": index(result.kit, offer, facts(result.files))}
+    known = facts(result.files, result.kit)
+    pages = {**result.pages, "index.md": index(result.kit, offer, known)}
     return KitInputs({f"{base}/{path}": markdown for path, markdown in pages.items()},
                      kit_nav(result.kit, base),
                      [(f"{base}/{layout.FILES}/{output.name}", str(output.path))
