@@ -6,15 +6,21 @@ sentence. espeak-ng says the builds (fast); Kokoro says two short sentences."""
 from __future__ import annotations
 
 import importlib.util
+import json
+import math
 import re
 import subprocess
+import sys
 import wave
 from pathlib import Path
 
 import imageio_ffmpeg
 import numpy as np
+import onnx
 import pytest
 from mutagen.id3 import ID3
+from onnx import TensorProto, helper, numpy_helper
+from piper.phoneme_ids import DEFAULT_PHONEME_ID_MAP
 
 from fixture_kit import FILES, write_kit
 from kitbuilder.build import build_kit
@@ -22,6 +28,7 @@ from kitbuilder.errors import KitError
 from kitbuilder.render import narration, stored
 from kitbuilder.render.speech import SpeechConfig, find_engine
 from kitbuilder.sources import load_kit
+from kitbuilder.voices import PALETTE
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 ESPEAK = SpeechConfig(engine="espeak-ng", store=True)
@@ -210,6 +217,86 @@ def test_kokoro_says_a_sentence_with_a_womans_and_a_mans_voice(tmp_path: Path) -
         assert 0.8 < len(samples) / rate < 4  # a short sentence, said in full
         heard[voice] = pitch(samples, rate)
     assert heard["alpha"] > 1.25 * heard["kumo"], heard
+
+
+# --- Piper, with a voice made here ----------------------------------------------------------------
+
+PIPER_RATE, PIPER_SPEAKERS, SAMPLES_PER_PHONEME = 22050, 8, 1100
+
+
+def tiny_piper_voice(path: Path) -> None:
+    """A Piper voice as small as a voice can be: the ONNX interface of a real one (phoneme ids,
+    lengths, scales and a speaker in; samples out) and its .onnx.json. Speaker n says a pure
+    tone of 110 + 40 n Hz, 50 ms per phoneme, so what Piper was asked is heard in the audio."""
+    def const(name: str, value: np.ndarray) -> onnx.NodeProto:
+        return helper.make_node("Constant", [], [name], value=numpy_helper.from_array(value, name))
+
+    f32, i64 = np.float32, np.int64
+    nodes = [
+        helper.make_node("Shape", ["input"], ["shape"]),
+        const("second", np.array(1, i64)),
+        helper.make_node("Gather", ["shape", "second"], ["phonemes"], axis=0),
+        const("hop", np.array(SAMPLES_PER_PHONEME, i64)),
+        helper.make_node("Mul", ["phonemes", "hop"], ["count"]),
+        helper.make_node("Cast", ["count"], ["count_f"], to=TensorProto.FLOAT),
+        const("zero", np.array(0, f32)),
+        const("one", np.array(1, f32)),
+        helper.make_node("Range", ["zero", "count_f", "one"], ["t"]),
+        helper.make_node("Cast", ["sid"], ["sid_f"], to=TensorProto.FLOAT),
+        const("step", np.array([40], f32)),
+        helper.make_node("Mul", ["sid_f", "step"], ["rise"]),
+        const("base", np.array([110], f32)),
+        helper.make_node("Add", ["rise", "base"], ["hertz"]),
+        const("omega", np.array([2 * math.pi / PIPER_RATE], f32)),
+        helper.make_node("Mul", ["hertz", "omega"], ["speed"]),
+        helper.make_node("Mul", ["t", "speed"], ["phase"]),
+        helper.make_node("Sin", ["phase"], ["tone"]),
+        const("gain", np.array([0.5], f32)),
+        helper.make_node("Mul", ["tone", "gain"], ["quiet"]),
+        const("dims", np.array([1, 1, -1], i64)),
+        helper.make_node("Reshape", ["quiet", "dims"], ["output"]),
+    ]
+    graph = helper.make_graph(nodes, "tiny-piper", [
+        helper.make_tensor_value_info("input", TensorProto.INT64, [1, None]),
+        helper.make_tensor_value_info("input_lengths", TensorProto.INT64, [1]),
+        helper.make_tensor_value_info("scales", TensorProto.FLOAT, [3]),
+        helper.make_tensor_value_info("sid", TensorProto.INT64, [1]),
+    ], [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 1, None])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    Path(f"{path}.json").write_text(json.dumps({
+        "audio": {"sample_rate": PIPER_RATE}, "espeak": {"voice": "fr"},
+        "phoneme_type": "espeak", "num_symbols": 256, "num_speakers": PIPER_SPEAKERS,
+        "phoneme_id_map": DEFAULT_PHONEME_ID_MAP,
+        "inference": {"noise_scale": 0.667, "length_scale": 1, "noise_w": 0.8}}),
+        encoding="utf-8")
+
+
+def test_piper_says_the_story_with_a_speaker_per_voice_of_the_voices_file(
+        tmp_path: Path) -> None:
+    """The real `piper` program (piper-tts), on a voice made above: the narrator (alpha), Sabrina
+    (nezumi) and Karim (kumo) are each said by the speaker the voices file gives them."""
+    kit_with(tmp_path)
+    voice = tmp_path / "fr_FR-petite-x_low.onnx"
+    tiny_piper_voice(voice)
+    piper = SpeechConfig(voice, str(Path(sys.executable).with_name("piper")))
+    result = build_kit(tmp_path / "kit", tmp_path / "cache", speech=piper)
+    assert "synthèse piper" in result.narration[0]
+    files = {f.name: f.path for f in result.files}
+    samples = decoded(files["recit-1-matin.mp3"])
+    vtt = files["recit-1-matin.vtt"].read_text(encoding="utf-8")
+    speakers = list(PALETTE)  # the palette's voices take Piper's speakers in order
+    expected = {"Sabrina": speakers.index("nezumi"), "Karim": speakers.index("kumo")}
+    for speaker, number in expected.items():
+        (start, end), = cue_spans(vtt, speaker)
+        heard = pitch(samples[int(start * 22050):int(end * 22050)], 22050)
+        assert heard == pytest.approx(110 + 40 * number, rel=0.03), (speaker, heard)
+        # Said in full: about one phoneme every 50 ms, as many as a French line has.
+        assert 2 < end - start < 12
+    start, _ = cue_spans(vtt, "Sabrina")[0]
+    narrator = pitch(samples[int(0.5 * 22050):int(start * 22050)], 22050)
+    assert narrator == pytest.approx(110 + 40 * speakers.index("alpha"), rel=0.03)
 
 
 # --- Stored narration ---------------------------------------------------------------------------

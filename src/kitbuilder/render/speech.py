@@ -115,8 +115,9 @@ class Espeak(Engine):
 
 
 class Piper(Engine):
-    """A Piper voice. Multi-speaker voices give each named speaker a speaker of its own; a
-    single-speaker voice says the dialogue with the narrator's voice."""
+    """A Piper voice. A multi-speaker voice gives each voice named in `kit/voix.yml` a speaker
+    of its own (while it has enough of them); a single-speaker voice says everything with its
+    one voice."""
 
     name = "piper"
     licence = "voix Piper choisie par l'utilisateur, sous sa propre licence"
@@ -152,8 +153,16 @@ class Piper(Engine):
     def voice(self, speaker: str | None, assigned: str | None = None) -> Voice:
         if self.speakers <= 1:
             return Voice(self.model.stem, ())
-        who = assigned or speaker  # the same speaker for the same voice of the palette
-        number = 0 if not who else 1 + _stable_number(who) % (self.speakers - 1)
+        if assigned is not None:
+            # The palette's voices take the voice's speakers in order: as many distinct voices
+            # as the voice has speakers, and the usual narrator (the first) on speaker 0.
+            from kitbuilder.voices import PALETTE
+
+            number = list(PALETTE).index(assigned) % self.speakers
+        elif not speaker:
+            number = 0
+        else:  # no voices file: a stable speaker other than the narrator's
+            number = 1 + _stable_number(speaker) % (self.speakers - 1)
         return Voice(f"{self.model.stem} #{number}", ("--speaker", str(number)))
 
     def synthesize(self, text: str, voice: Voice, out: Path) -> None:
