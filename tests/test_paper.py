@@ -18,10 +18,14 @@ from conftest import ROOT
 from kitbuilder import layout
 from kitbuilder.model import BoxField, ChecklistField, Kit, LinesField, Sheet, TableField
 from kitbuilder.render import docx
+from kitbuilder.render import pdf as pdf_edition
 from kitbuilder.sources import load_kit
 from paper import MM, find_text, rules, to_pdf
 
 MIN_ROW = 8 * MM
+# Handwriting takes 8 to 10 mm a line; the sheets grow lines to 12 mm, the first one measured
+# from its label with the space under the label.
+MAX_PITCH = 15 * MM
 # Below the last field, at most this much of the page's writing area stays unused.
 MAX_BLANK = 30 * MM
 
@@ -94,7 +98,11 @@ def _field_problems(field, label_bottom: float, tops: list[float]) -> list[str]:
             return [f"{name}: {len(tops)} ruled lines drawn for lines: {field.lines}"]
         pitches = [tops[0] - label_bottom, *gaps]
         short = [f"{p / MM:.1f}" for p in pitches if p < MIN_ROW - 0.5 * MM]
-        return [f"{name}: lines of {short} mm"] if short else []
+        # Lines far apart are no longer lines to write on: a single rule under 5 cm of blank
+        # page leaves the writer guessing where to write.
+        wide = [f"{p / MM:.1f}" for p in pitches if p > MAX_PITCH]
+        return ([f"{name}: lines of {short} mm"] if short else []) + (
+            [f"{name}: lines {wide} mm apart"] if wide else [])
     if isinstance(field, BoxField):
         if len(tops) != 2:
             return [f"{name}: a box should draw 2 horizontal rules, {len(tops)} drawn"]
@@ -115,6 +123,18 @@ def test_every_sheet_prints_on_its_page_with_the_writing_space_its_source_asks(
         kit: Kit, printed: dict[str, Path]) -> None:
     problems = [p for sheet in kit.sheets
                 for p in _measure(sheet, printed[layout.sheet_docx(sheet)])]
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_pdf_sheet_has_the_writing_space_its_source_asks(kit: Kit,
+                                                              tmp_path: Path) -> None:
+    """The same measures on the PDF edition's sheets (WeasyPrint), as a facilitator prints
+    them: the free space of the page goes to every writing field, tables included."""
+    problems = []
+    for number, sheet in enumerate(kit.sheets, 1):
+        out = tmp_path / f"{sheet.slug}.pdf"
+        pdf_edition.sheet(kit.imprint, sheet, number, len(kit.sheets), kit.phases, out)
+        problems += _measure(sheet, out)
     assert problems == [], "\n".join(problems)
 
 

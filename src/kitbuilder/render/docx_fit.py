@@ -1,4 +1,5 @@
-"""How much room text takes in the Word files, and how a sheet's free space is shared out.
+"""How much room text takes in the Word files, and how a sheet's free space is shared out
+(in the Word files and the PDFs).
 
 Word has no « fill the rest of the page »: a sheet's writing spaces get fixed heights, computed
 here from an estimate of what the printed text above them takes. Text is measured with the
@@ -17,6 +18,8 @@ from functools import cache
 from importlib.resources import files
 
 from fontTools.ttLib import TTFont
+
+from kitbuilder.model import BoxField, LinesField, SheetField, TableField
 
 FONTS = files("kitbuilder") / "resources" / "fonts"
 MM = 72 / 25.4  # points per millimetre
@@ -95,6 +98,20 @@ class Growing:
     count: int
     least: float
     most: float | None = None
+
+
+def least(field: SheetField) -> Growing | None:
+    """How a sheet's field takes its share of the page, in the Word files and the PDFs alike;
+    None for what does not grow (a checklist)."""
+    if isinstance(field, LinesField):
+        return Growing(field.lines, MIN_PITCH, MAX_PITCH)
+    if isinstance(field, BoxField):
+        return Growing(1, field.height * 10 * MM)
+    if isinstance(field, TableField):
+        # Rows headed by items are ticked, not written in: 8 mm will do.
+        return Growing(len(field.items) + field.rows, MIN_ROW if field.rows else MIN_TICK,
+                       MAX_ROW)
+    return None
 
 
 def share(spaces: Sequence[Growing], room: float) -> list[float]:

@@ -177,25 +177,13 @@ def _heights(doc: Document, item: Sheet) -> list[float]:
     """Each field's row (or box) height in points: its least, grown to share the page's free
     space when the sheet is one page."""
     width, page = (Emu(length).pt for length in base.usable(doc))
-    spaces = [_least(field) for field in item.fields]
+    spaces = [fit.least(field) for field in item.fields]
     fixed = _fixed(item, width)
     # A sheet of several pages loses some room at each page break (a field is never split).
     room = item.pages * (page - fit.SAFETY) - (item.pages - 1) * fit.PAGE_BREAK - fixed
     growing = [space for space in spaces if space]
     shared = iter(fit.share(growing, room))
     return [next(shared) if space else 0.0 for space in spaces]
-
-
-def _least(field: SheetField) -> fit.Growing | None:
-    if isinstance(field, LinesField):
-        return fit.Growing(field.lines, fit.MIN_PITCH, fit.MAX_PITCH)
-    if isinstance(field, BoxField):
-        return fit.Growing(1, field.height * 10 * fit.MM)
-    if isinstance(field, TableField):
-        # Rows headed by items are ticked, not written in: 8 mm will do.
-        least = fit.MIN_ROW if field.rows else fit.MIN_TICK
-        return fit.Growing(len(field.items) + field.rows, least, fit.MAX_ROW)
-    return None
 
 
 def _fixed(item: Sheet, width: float) -> float:

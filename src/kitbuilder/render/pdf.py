@@ -8,6 +8,7 @@ The look is resources/pdf.css; the markup, render.pdf_html and render.pdf_book.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from html import escape
@@ -19,13 +20,17 @@ from weasyprint.text.fonts import FontConfiguration
 
 from kitbuilder.cache import digest, file_digest
 from kitbuilder.model import Document, Guide, Imprint, Kit, Phase, Sheet, StoryPart, SummaryTable
+from kitbuilder.render import docx_fit as fit
 from kitbuilder.render import pdf_book, pdf_html
+from kitbuilder.render.pdf_html import SheetLayout
 
 VERSION = "3"  # change it when the PDFs change for the same sources
 RESOURCES = Path(str(resources("kitbuilder") / "resources"))
 STYLESHEET = RESOURCES / "pdf.css"
 LOGO = RESOURCES / "logo.svg"
 FONTS = RESOURCES / "fonts"
+_PT = 0.75  # points per CSS pixel, WeasyPrint's unit
+_SAFETY = 1.5 * fit.MM  # left at the foot of a sheet's page, for rounding
 # WeasyPrint says which CSS it skips; the build log is no place for it.
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
@@ -81,22 +86,40 @@ def _write(document: tuple[str, str], out: Path) -> None:
     _render(document).write_pdf(out, pdf_variant="pdf/ua-1")
 
 
-def page_breaks(imprint: Imprint, item: Sheet, phases: tuple[Phase, ...]) -> tuple[int, ...]:
-    """The fields that open a page of a sheet of several pages: the sheet laid out once
-    flowing, each field whole, and read back page by page. A one-page sheet has none."""
-    if item.pages == 1:
-        return ()
+@functools.lru_cache(maxsize=128)  # a sheet's own PDF and « Le kit complet » lay it out alike
+def sheet_layout(imprint: Imprint, item: Sheet, phases: tuple[Phase, ...]) -> SheetLayout:
+    """Where a sheet's pages turn and how tall its blanks are: the sheet laid out once with
+    every line, row and box at its least height, each field whole, and read back page by page;
+    then each page's free space shared out among the fields on it, as the Word files share
+    theirs (docx_fit.share: every blank grows by the same factor, lines up to 12 mm)."""
+    spaces = [fit.least(f) for f in item.fields]
+    growing = {i: space for i, space in enumerate(spaces) if space}
+    least = SheetLayout((), tuple(space.least if space else 0.0 for space in spaces))
     laid_out = _render(_document(imprint, item.title,
-                                 pdf_html.sheet(item, 1, 1, phases, 1, breaks=None), "single"))
+                                 pdf_html.sheet(item, 1, 1, phases, 1, least), "single"))
     prefix = f"fiche-{item.slug}-"
     page_of: dict[int, int] = {}
+    lowest: dict[int, float] = {}  # the foot of each page's last field, in points
+    floors: list[float] = []  # the foot of each page's writing area
     for number, page in enumerate(laid_out.pages):
-        for box in page._page_box.descendants():
+        frame = page._page_box
+        floors.append(_PT * (frame.content_box_y() + frame.height))
+        for box in frame.descendants():
             ident = box.element.get("id", "") if box.element is not None else ""
-            if ident.startswith(prefix):
+            if ident.startswith(prefix) and box.element_tag == "div":
                 page_of.setdefault(int(ident.removeprefix(prefix)), number)
-    return tuple(i for i in range(1, len(item.fields))
-                 if page_of.get(i, 0) > page_of.get(i - 1, 0))
+                foot = _PT * (box.border_box_y() + box.border_height())
+                lowest[number] = max(lowest.get(number, 0.0), foot)
+    breaks = tuple(i for i in range(1, len(item.fields))
+                   if page_of.get(i, 0) > page_of.get(i - 1, 0))
+    sizes = list(least.sizes)
+    for number, floor in enumerate(floors):
+        here = [i for i in growing if page_of.get(i) == number]
+        free = floor - lowest.get(number, floor) - _SAFETY
+        room = free + sum(growing[i].count * growing[i].least for i in here)
+        for i, size in zip(here, fit.share([growing[i] for i in here], room), strict=True):
+            sizes[i] = size
+    return SheetLayout(breaks, tuple(sizes))
 
 
 # --- One job per output (build._jobs) -------------------------------------------------------
@@ -118,9 +141,9 @@ def sheet(imprint: Imprint, item: Sheet, number: int, total: int, phases: tuple[
           out: Path) -> None:
     """One sheet, on the A4 pages its source gives (one unless it says `pages`)."""
     footer = f"Fiche {number} sur {total} · {imprint.title} · {imprint.publisher}"
-    breaks = page_breaks(imprint, item, phases)
     _write(_document(imprint, f"Fiche : {item.title}",
-                     pdf_html.sheet(item, number, total, phases, 1, breaks),
+                     pdf_html.sheet(item, number, total, phases, 1,
+                                    sheet_layout(imprint, item, phases)),
                      "single sheet-only", footer), out)
 
 
@@ -137,7 +160,7 @@ def complete(kit: Kit, out: Path) -> None:
     body = [pdf_book.cover(kit, LOGO.name), pdf_book.brief(kit), pdf_book.contents(kit),
             pdf_html.guide(kit.guide, 1), pdf_html.table(kit.table, kit.phases, 1),
             pdf_book.sheets_index(kit)]
-    body += [pdf_html.sheet(s, n, total, kit.phases, 2, page_breaks(kit.imprint, s, kit.phases))
+    body += [pdf_html.sheet(s, n, total, kit.phases, 2, sheet_layout(kit.imprint, s, kit.phases))
              for n, s in enumerate(kit.sheets, 1)]
     body.append(pdf_book.toolbox(kit))
     body += [pdf_html.story(kit.story.title, kit.story.parts, len(kit.story.parts), 1,

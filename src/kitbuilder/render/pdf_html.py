@@ -8,6 +8,7 @@ complet », where the sections (guide, table, sheets, story) are the top level.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from html import escape
 
 from kitbuilder.model import (
@@ -38,6 +39,7 @@ from kitbuilder.render.downloads import french_date
 from kitbuilder.typography import NBSP
 
 QUESTIONS = "Questions pour le groupe"
+RULE = 0.8  # points: the writing lines' and boxes' strokes
 
 
 def inline(spans: Inline) -> str:
@@ -119,14 +121,19 @@ def table(data: SummaryTable, phases: Phases, level: int) -> str:
             "</tbody></table></section>")
 
 
-def sheet(item: Sheet, number: int, total: int, phases: Phases, level: int,
-          breaks: tuple[int, ...] | None = ()) -> str:
-    """A sheet: banner, title, purpose, info box, instructions, fields.
+@dataclass(frozen=True)
+class SheetLayout:
+    """How a sheet is laid out on its pages (render.pdf measures it): the fields that open a
+    new page, and each field's line, row or box height in points (0 for a checklist)."""
 
-    Each page of the sheet is a column whose free space its fields share. `breaks`: the
-    fields that open a new page (found by render.pdf for a sheet of several pages); None lays
-    the sheet out flowing, each field whole, to find them.
-    """
+    breaks: tuple[int, ...]
+    sizes: tuple[float, ...]
+
+
+def sheet(item: Sheet, number: int, total: int, phases: Phases, level: int,
+          layout: SheetLayout) -> str:
+    """A sheet: banner, title, purpose, info box, instructions, fields, each field's blanks
+    at the heights `layout` gives, a new page before each of its breaks."""
     phase = find(phases, item.phase)
     colour = phase.colour if phase else "#1f4e5f"
     label = f"Fiche {number} sur {total}" + (f" · {phase.label}" if phase else "")
@@ -140,18 +147,10 @@ def sheet(item: Sheet, number: int, total: int, phases: Phases, level: int,
                    '<ol class="instructions">'
                    + "".join(f"<li>{escape(t)}</li>" for t in item.instructions) + "</ol>")
     top.append("</div>")
-    fields = [field(f, min(6, level + 1), f"fiche-{item.slug}-{i}")
-              for i, f in enumerate(item.fields)]
-
-    def opening(kind: str) -> str:
-        return f'<section id="fiche-{item.slug}" class="sheet{kind}" style="--phase:{colour}">'
-
-    if breaks is None:
-        return "\n".join([opening(" flowing"), *top, *fields, "</section>"])
-    if not breaks:
-        return "\n".join([opening(""), *top, *fields, "</section>"])
-    starts = (0, *breaks, len(fields))
-    lines = [opening(" paged")]
+    fields = [field(f, min(6, level + 1), f"fiche-{item.slug}-{i}", size)
+              for i, (f, size) in enumerate(zip(item.fields, layout.sizes, strict=True))]
+    starts = (0, *layout.breaks, len(fields))
+    lines = [f'<section id="fiche-{item.slug}" class="sheet" style="--phase:{colour}">']
     for n, (a, b) in enumerate(itertools.pairwise(starts)):
         lines += ['<div class="sheet-page">', *(top if n == 0 else []), *fields[a:b], "</div>"]
     return "\n".join([*lines, "</section>"])
@@ -173,25 +172,26 @@ def info_box(item: Sheet) -> str:
     return f'<dl class="info">{"".join(rows)}</dl>'
 
 
-def field(item: SheetField, level: int, ident: str) -> str:
-    """A blank to fill in by hand; the space it takes grows with the page's free space."""
+def field(item: SheetField, level: int, ident: str, size: float) -> str:
+    """A blank to fill in by hand: `size` points per line, row or box (render.pdf shares the
+    page's free space out among the fields)."""
     title = f'<h{level} class="label">{escape(item.label)}</h{level}>'
     if isinstance(item, LinesField):
-        rules = '<div class="rule"></div>' * item.lines
-        return (f'<div id="{ident}" class="field lines" style="flex-grow:{item.lines}">'
-                f"{title}"
-                f"{rules}</div>")
+        # Each rule a border under an empty block of no height, pushed down by its margin: a
+        # border round a tall block would be drawn as a rectangle the size of the block.
+        rule = f'<div class="rule" style="margin-top:{size - RULE:.2f}pt"></div>'
+        return f'<div id="{ident}" class="field lines">{title}{rule * item.lines}</div>'
     if isinstance(item, BoxField):
-        return (f'<div id="{ident}" class="field box" style="flex-grow:{item.height:g};'
-                f'min-height:{item.height:g}cm;--height:{item.height:g}cm">{title}'
-                '<div class="frame"></div></div>')
+        return (f'<div id="{ident}" class="field box">{title}'
+                f'<div class="frame" style="height:{size:.2f}pt"></div></div>')
     if isinstance(item, TableField):
         head = "".join(f'<th scope="col">{escape(c)}</th>' for c in item.columns)
         row = "<tr>" + "<td></td>" * len(item.columns) + "</tr>"
         headed = "".join(f'<tr><th scope="row">{escape(i)}</th>'
                          + "<td></td>" * (len(item.columns) - 1) + "</tr>" for i in item.items)
-        table = '<table class="headed">' if item.items else "<table>"
-        return (f'<div id="{ident}" class="field fill">{title}{table}'
+        table = "headed" if item.items else "blank"
+        return (f'<div id="{ident}" class="field fill">{title}'
+                f'<table class="{table}" style="--row:{size:.2f}pt">'
                 f"<thead><tr>{head}</tr></thead>"
                 f"<tbody>{headed}{row * item.rows}</tbody></table></div>")
     if isinstance(item, ChecklistField):
