@@ -11,6 +11,7 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -437,6 +438,35 @@ def test_a_database_failure_keeps_the_answers_and_says_to_try_again(site: Path,
     assert answer.status_code == 503
     assert "momentanément indisponible" in answer.text
     assert 'value="Résidence Les Tilleuls"' in answer.text
+
+
+def test_a_request_sent_while_another_program_writes_waits_and_is_stored(
+        site: Path, tmp_path: Path) -> None:
+    """A request is stored at once on the event loop, by a path that never waits for
+    SQLite's lock. While another program holds it (an export, a purge from the command line),
+    the request waits on the writer's thread instead, the server keeps answering, and the
+    request is stored when the lock is released: neither refused nor lost."""
+    settings = settings_for(site, tmp_path)
+    with running(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
+        token = form_token(client.get("/kit/").text)
+        holder = sqlite3.connect(tmp_path / "requests.sqlite3", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # the write lock, as another writer takes it
+        answers: list[httpx.Response] = []
+        poster = threading.Thread(target=lambda: answers.append(submit(client, VALID, token)))
+        poster.start()
+        time.sleep(1.5)
+        waiting = poster.is_alive()
+        with httpx.Client(base_url=url, timeout=5) as other:
+            page = other.get("/kit/")
+        holder.execute("COMMIT")
+        holder.close()
+        poster.join(30)
+    assert waiting, "the request did not wait for the lock"
+    assert page.status_code == 200  # the event loop was not held by the waiting request
+    assert [answer.status_code for answer in answers] == [303]
+    engine = db.connect(settings.database_url)
+    assert db.count(engine) == 1
+    engine.dispose()
 
 
 # --- Kit files behind a token ----------------------------------------------------------------

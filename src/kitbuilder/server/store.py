@@ -80,10 +80,20 @@ _SQLITE_INSERT_TOKEN = "INSERT INTO kit_form_tokens (nonce, request_id, used_at)
 
 def _store_many_sqlite(engine: Engine, items: list[tuple[Answers, str]],
                        forget_before: datetime, now: datetime) -> list[tuple[int, bool]]:
+    connection = engine.raw_connection()  # from the pool, with the pragmas of connect()
+    try:
+        return store_on_sqlite(engine, connection, items, forget_before, now)
+    finally:
+        connection.close()  # back to the pool
+
+
+def store_on_sqlite(engine: Engine, connection: Any, items: list[tuple[Answers, str]],
+                    forget_before: datetime, now: datetime) -> list[tuple[int, bool]]:
+    """store_many's statements on one SQLite driver connection of `engine`'s database, in one
+    transaction; SQLAlchemy's exceptions for the driver's errors."""
     stamp = _time_format(engine)
     at = stamp(now)
     results: list[tuple[int, bool]] = []
-    connection = engine.raw_connection()  # from the pool, with the pragmas of connect()
     try:
         cursor = connection.cursor()
         try:
@@ -113,8 +123,6 @@ def _store_many_sqlite(engine: Engine, items: list[tuple[Answers, str]],
         # As SQLAlchemy would raise it: IntegrityError, OperationalError…
         raise DBAPIError.instance(None, None, exc, engine.dialect.loaded_dbapi.Error,
                                   dialect=engine.dialect) from exc
-    finally:
-        connection.close()  # back to the pool
     return results
 
 
