@@ -46,6 +46,16 @@ def _print_sheets(built_site: Path, folder: Path) -> dict[str, list[str]]:
             count = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
             out[slug] = _pages_text(pdf, count)
             out[f"{slug} blank"] = _blank_feet(pdf)
+        # A sheet of several pages fills them with JavaScript off as well.
+        still = browser.new_page(java_script_enabled=False)
+        for rel in MANIFEST["sheets"]:
+            slug = Path(rel).stem
+            if yaml.safe_load((ROOT / "kit" / rel).read_text()).get("pages", 1) > 1:
+                still.goto(f"{base}kit/fiches/{slug}/", wait_until="networkidle")
+                pdf = folder / f"{slug}-no-script.pdf"
+                pdf.write_bytes(still.pdf(format="A4"))
+                out[f"{slug} blank without script"] = _blank_feet(pdf)
+        still.close()
         # What paper gets of the dark palette: the title's colour under the print styles.
         page.goto(f"{base}kit/fiches/{Path(MANIFEST['sheets'][0]).stem}/",
                   wait_until="networkidle")
@@ -118,6 +128,15 @@ def test_every_printed_page_of_a_sheet_is_filled_to_its_foot(
     as on the first: no page leaves more than a quarter of it blank."""
     shares = [float(s) for s in printed[f"{Path(rel).stem} blank"]]
     assert all(share <= 0.25 for share in shares), f"{rel}: blank shares {shares}"
+
+
+def test_a_sheet_of_two_pages_fills_both_with_javascript_off(
+        printed: dict[str, list[str]]) -> None:
+    found = {k: [float(s) for s in v] for k, v in printed.items()
+             if k.endswith(" blank without script")}
+    assert found, "the kit has no sheet of several pages to print"
+    for name, shares in found.items():
+        assert len(shares) > 1 and all(share <= 0.25 for share in shares), (name, shares)
 
 
 def _luminance(rgb: tuple[int, ...]) -> float:

@@ -34,8 +34,9 @@ def blocks(items: tuple[Block, ...]) -> list[str]:
 
 def print_mark(kit: Kit, *classes: str, pages: int = 1) -> str:
     """An invisible mark that the print style reads: the kit's name for the running footer
-    and a sheet's number of pages (print.js copies both into the page's CSS), and how the page
-    prints (`kit-sheet`: fills its pages; `kit-landscape`: A4 sideways)."""
+    (print.js copies it into the page's CSS), a sheet's number of pages (kit.css reads it with
+    :has()), and how the page prints (`kit-sheet`: fills its pages; `kit-landscape`: A4
+    sideways)."""
     name = html.escape(f"{kit.title} — {kit.publisher}", quote=True)
     names = " ".join(("kit-print-mark", *classes))
     several = f' data-kit-pages="{pages}"' if pages > 1 else ""

@@ -11,9 +11,3 @@ const mark = document.querySelector("[data-kit-name]");
 if (mark) {
   document.documentElement.style.setProperty("--kit-name", JSON.stringify(mark.dataset.kitName));
 }
-
-// A sheet of several pages fills them all when printed (kit.css): it says how many it has.
-const sheet = document.querySelector("[data-kit-pages]");
-if (sheet) {
-  document.documentElement.style.setProperty("--kit-pages", String(Number(sheet.dataset.kitPages)));
-}
