@@ -24,7 +24,7 @@ from kitbuilder.render import docx_fit as fit
 from kitbuilder.render import pdf_book, pdf_html
 from kitbuilder.render.pdf_html import SheetLayout
 
-VERSION = "3"  # change it when the PDFs change for the same sources
+VERSION = "4"  # change it when the PDFs change for the same sources
 RESOURCES = Path(str(resources("kitbuilder") / "resources"))
 STYLESHEET = RESOURCES / "pdf.css"
 LOGO = RESOURCES / "logo.svg"
