@@ -91,9 +91,10 @@ class BatchedStores:
         path then stores it (it waits for the lock, and settles the race)."""
         assert self._file is not None
         if self._inline is None:
-            self._inline = sqlite3.connect(self._file, check_same_thread=False)
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=0",
-                           "wal_autocheckpoint=0"):
+            # timeout=0 from the start: even opening must not wait for a lock. The file is in
+            # WAL mode already (db.connect's connections set it, and it stays with the file).
+            self._inline = sqlite3.connect(self._file, timeout=0, check_same_thread=False)
+            for pragma in ("synchronous=NORMAL", "wal_autocheckpoint=0"):
                 self._inline.execute(f"PRAGMA {pragma}")
         now = db.utcnow()
         try:
