@@ -8,7 +8,8 @@ a clean cache, and what a rebuild with nothing changed costs, measured in the sa
 each in a process of its own with an empty cache: the whole site as ./scripts/build makes it
 (mkdocs build, the stored narration of audio/synthese in use, as in a fresh clone), the kit
 alone likewise, the kit voiced by espeak-ng (no stored narration), the kit with its story ten
-times over (30 parts, espeak-ng), and one part ten times as long as ours (espeak-ng). The
+times over (30 parts, espeak-ng), the same with its sheets ten times over too (90 sheets), and
+one part ten times as long as ours (espeak-ng). The
 mastering holds one scene at a time (render.master): the peak follows the longest scene.
 
 The Word files and pages are built first without audio (wait_for_audio=False), so that the

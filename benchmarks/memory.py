@@ -94,12 +94,14 @@ def memory(root: Path, only: str = "") -> int:
                 ("kit, espeak-ng, nothing stored", espeak, site / "kit")):
             rows.append((label, [python, "-c", CHILD, str(kit), str(Path(tmp) / label[:8]),
                                  str(site / "audio")], env, site))
-        ten = Path(tmp) / "ten"
-        ten.mkdir()
-        kit10, *_ = make_kit(10, ten)
-        rows.append(("kit with 10x the story (30 parts), espeak-ng",
-                     [python, "-c", CHILD, str(kit10), str(ten / "cache"), str(ten / "audio")],
-                     espeak, ten))
+        for label, sheets_too in (("10x the story (30 parts, 9 sheets)", False),
+                                  ("10x the kit (30 parts, 90 sheets)", True)):
+            ten = Path(tmp) / label[:8].replace(" ", "-") / ("all" if sheets_too else "story")
+            ten.mkdir(parents=True)
+            kit10, *_ = make_kit(10, ten, sheets_too)
+            rows.append((f"{label}, espeak-ng", [python, "-c", CHILD, str(kit10),
+                                                  str(ten / "cache"), str(ten / "audio")],
+                         espeak, ten))
         longer = Path(tmp) / "long"
         longer.mkdir()
         kit_long = long_part(longer, root)

@@ -43,8 +43,9 @@ FACTORS = (1, 10, 50)
 AUDIO_FACTORS = (1, 10)
 
 
-def make_kit(factor: int, folder: Path) -> tuple[Path, int, int, int]:
-    """kit/ grown `factor` times in `folder`; returns it, its source bytes, sheets and parts."""
+def make_kit(factor: int, folder: Path, sheets_too: bool = True) -> tuple[Path, int, int, int]:
+    """kit/ grown `factor` times in `folder` (the story only, without `sheets_too`); returns
+    it, its source bytes, sheets and parts."""
     kit = folder / "kit"
     shutil.copytree(ROOT / "kit", kit)
     # kit.yml names files beside kit/ (the association's data): copy them too.
@@ -52,7 +53,7 @@ def make_kit(factor: int, folder: Path) -> tuple[Path, int, int, int]:
     manifest = yaml.safe_load((kit / "kit.yml").read_text(encoding="utf-8"))
     sheets, parts = [], []
     for copy in range(1, factor + 1):
-        for name in manifest["sheets"]:
+        for name in manifest["sheets"] if sheets_too or copy == 1 else ():
             sheets.append(_copy(kit, name, copy, _sheet))
         for name in manifest["story"]["parts"]:
             parts.append(_copy(kit, name, copy, _part))
