@@ -55,6 +55,7 @@ def _print_sheets(built_site: Path, folder: Path) -> dict[str, list[str]]:
                 pdf = folder / f"{slug}-no-script.pdf"
                 pdf.write_bytes(still.pdf(format="A4"))
                 out[f"{slug} blank without script"] = _blank_feet(pdf)
+                out[f"{slug} without script"] = _pages_text(pdf, len(PdfReader(pdf).pages))
         still.close()
         # What paper gets of the dark palette: the title's colour under the print styles.
         page.goto(f"{base}kit/fiches/{Path(MANIFEST['sheets'][0]).stem}/",
@@ -137,6 +138,10 @@ def test_a_sheet_of_two_pages_fills_both_with_javascript_off(
     assert found, "the kit has no sheet of several pages to print"
     for name, shares in found.items():
         assert len(shares) > 1 and all(share <= 0.25 for share in shares), (name, shares)
+        # The running footer names the kit on every page, from the build's stylesheet.
+        pages = printed[name.replace(" blank", "")]
+        named = f"{MANIFEST['title']} — "
+        assert all(named in _words(page) for page in pages), (name, [p[-200:] for p in pages])
 
 
 def _luminance(rgb: tuple[int, ...]) -> float:

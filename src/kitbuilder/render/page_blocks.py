@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import html
-
-from kitbuilder.model import Aside, Block, Heading, Kit, ListBlock, Paragraph, TableBlock
+from kitbuilder.model import Aside, Block, Heading, ListBlock, Paragraph, TableBlock
 from kitbuilder.render.escape import esc, inline
 from kitbuilder.typography import NBSP
 
@@ -32,12 +30,10 @@ def blocks(items: tuple[Block, ...]) -> list[str]:
 
 
 
-def print_mark(kit: Kit, *classes: str, pages: int = 1) -> str:
-    """An invisible mark that the print style reads: the kit's name for the running footer
-    (print.js copies it into the page's CSS), a sheet's number of pages (kit.css reads it with
-    :has()), and how the page prints (`kit-sheet`: fills its pages; `kit-landscape`: A4
-    sideways)."""
-    name = html.escape(f"{kit.title} — {kit.publisher}", quote=True)
+def print_mark(*classes: str, pages: int = 1) -> str:
+    """An invisible mark that the print style reads with :has(): a kit page (its running
+    footer names the kit, phases.css), a sheet's number of pages, and how the page prints
+    (`kit-sheet`: fills its pages; `kit-landscape`: A4 sideways)."""
     names = " ".join(("kit-print-mark", *classes))
     several = f' data-kit-pages="{pages}"' if pages > 1 else ""
-    return f'\n\n<div class="{names}" data-kit-name="{name}"{several} hidden></div>\n'
+    return f'\n\n<div class="{names}"{several} hidden></div>\n'

@@ -28,8 +28,7 @@ def pages(kit: Kit, facts: Facts | None = None) -> dict[str, str]:
     out.update({layout.sheet_page(s): sheet(kit, s, facts) for s in kit.sheets})
     out.update({layout.document_page(d): document(kit, d, facts) for d in kit.documents})
     out.update({layout.part_page(p): part(kit, p, facts=facts) for p in kit.story.parts})
-    if kit.phases:
-        out[PHASES_CSS] = phases_css(kit.phases)
+    out[PHASES_CSS] = phases_css(kit)
     return out
 
 
@@ -76,7 +75,7 @@ def index(kit: Kit, offer: form.FormSettings | None = None, facts: Facts | None 
         lines += ["## Télécharger le kit", "",
                   downloads.region(form.form(form.FormState(), offer.privacy_url), offer.privacy_url,
                               kit.bundle, _downloads(kit, groups)), ""]
-    return "\n".join(lines) + print_mark(kit)
+    return "\n".join(lines) + print_mark()
 
 
 def contents(kit: Kit) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
@@ -118,7 +117,7 @@ def _downloads(kit: Kit, groups: list[tuple[str, list[tuple[str, str | None, str
 def guide(kit: Kit, facts: Facts | None = None) -> str:
     head = [f"# {esc(kit.guide.title)}", "", offers.offer("", layout.GUIDE_DOCX, facts),
             "{ .kit-download }", ""]
-    return "\n".join(head + blocks(kit.guide.blocks)) + print_mark(kit)
+    return "\n".join(head + blocks(kit.guide.blocks)) + print_mark()
 
 
 def document(kit: Kit, item: Document, facts: Facts | None = None) -> str:
@@ -142,7 +141,7 @@ def summary_table(kit: Kit, facts: Facts | None = None) -> str:
         cells = [f"**{number}. {esc(step.title)}**" + (f"<br>{chip}" if chip else ""),
                  *(esc(getattr(step, name)) for name, _ in STEP_COLUMNS)]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n" + print_mark(kit, "kit-landscape")
+    return "\n".join(lines) + "\n" + print_mark("kit-landscape")
 
 
 def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None,
@@ -175,7 +174,7 @@ def part(kit: Kit, item: StoryPart, chapters: tuple[float, ...] | None = None,
             lines += blocks((ListBlock(scene.questions),))
     lines += ["## Questions pour le groupe", ""]
     lines += blocks((ListBlock(item.questions, ordered=True),))
-    return "\n".join(lines) + print_mark(kit)
+    return "\n".join(lines) + print_mark()
 
 
 def _player(item: StoryPart, chapters: tuple[float, ...], files: str,

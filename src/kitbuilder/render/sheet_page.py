@@ -15,7 +15,6 @@ from kitbuilder.model import (
     ChecklistField,
     Kit,
     LinesField,
-    Phase,
     Sheet,
     SheetField,
     TableField,
@@ -27,11 +26,15 @@ from kitbuilder.render.page_blocks import print_mark
 from kitbuilder.typography import NBSP
 
 
-def phases_css(phases: tuple[Phase, ...]) -> str:
-    """A class per phase with its colour (a stylesheet: the site's CSP refuses inline styles)."""
-    rules = [f".kit-phase-{p.id} {{ --kit-phase: {p.colour}; }}" for p in phases]
-    return ("/* Made by the kit build from kit/kit.yml (phases): edit the colours there. */\n"
-            + "\n".join(rules) + "\n")
+def phases_css(kit: Kit) -> str:
+    """A class per phase with its colour, and the kit's name for the running footer of a kit
+    page on paper (kit.css prints it; a stylesheet: the site's CSP refuses inline styles)."""
+    rules = [f".kit-phase-{p.id} {{ --kit-phase: {p.colour}; }}" for p in kit.phases]
+    name = f"{kit.title} — {kit.publisher}"
+    quoted = '"' + name.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    rules.append(f":root:has(.kit-print-mark) {{ --kit-name: {quoted}; }}")
+    return ("/* Made by the kit build from kit/kit.yml (phases, title, publisher): edit them "
+            "there. */\n" + "\n".join(rules) + "\n")
 
 
 def phase_chip(kit: Kit, key: str | None) -> str:
@@ -85,7 +88,7 @@ def sheet(kit: Kit, item: Sheet, facts: Facts | None = None) -> str:
     for field in item.fields:
         lines += [f"### {esc(field.label)}", "", _field(field), ""]
     return "\n".join(lines) + print_mark(
-        kit, "kit-sheet", *(["kit-landscape"] if item.landscape else []), pages=item.pages)
+        "kit-sheet", *(["kit-landscape"] if item.landscape else []), pages=item.pages)
 
 
 def _field(field: SheetField) -> str:
