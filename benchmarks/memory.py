@@ -96,8 +96,8 @@ def memory(root: Path, only: str = "") -> int:
                                  str(site / "audio")], env, site))
         for label, sheets_too in (("10x the story (30 parts, 9 sheets)", False),
                                   ("10x the kit (30 parts, 90 sheets)", True)):
-            ten = Path(tmp) / label[:8].replace(" ", "-") / ("all" if sheets_too else "story")
-            ten.mkdir(parents=True)
+            ten = Path(tmp) / ("ten-all" if sheets_too else "ten-story")
+            ten.mkdir()
             kit10, *_ = make_kit(10, ten, sheets_too)
             rows.append((f"{label}, espeak-ng", [python, "-c", CHILD, str(kit10),
                                                   str(ten / "cache"), str(ten / "audio")],

@@ -1,4 +1,5 @@
-"""Kit text written into Markdown (and HTML) so that it shows exactly as written.
+"""Kit text written into Markdown (and HTML, and CSS strings) so that it shows exactly as
+written.
 
 The kit's text is re-read by a second parser (Python-Markdown, with the site's extensions:
 tables, attr_list, toc), so every character by which it could become markup is escaped:
@@ -79,3 +80,9 @@ def html_text(text: str) -> str:
     its character in an HTML block and in Markdown alike."""
     return "".join(f"&#{ord(c)};" if c in _MARKDOWN_SPECIAL else html.escape(c)
                    for c in _BREAK.sub(" ", text))
+
+
+def css_string(text: str) -> str:
+    """`text` as a quoted CSS string (a page's running header or footer): backslashes and
+    quotes escaped, line breaks made spaces (a CSS string cannot hold one)."""
+    return '"' + _BREAK.sub(" ", text).replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -22,6 +22,7 @@ from kitbuilder.cache import digest, file_digest
 from kitbuilder.model import Document, Guide, Imprint, Kit, Phase, Sheet, StoryPart, SummaryTable
 from kitbuilder.render import docx_fit as fit
 from kitbuilder.render import pdf_book, pdf_html
+from kitbuilder.render.escape import css_string
 from kitbuilder.render.pdf_html import SheetLayout
 
 VERSION = "4"  # change it when the PDFs change for the same sources
@@ -51,13 +52,9 @@ def _document(imprint: Imprint, title: str, body: str, kind: str, footer: str = 
             f'<meta name="author" content="{escape(imprint.publisher)}">'
             f'<meta name="description" content="{escape(imprint.title)}">'
             f'</head><body class="{kind}">\n{body}\n</body></html>')
-    margins = (f"@page {{ @top-left {{ content: {_css_string(imprint.title)}; }}"
-               f" @bottom-left {{ content: {_css_string(foot)}; }} }}")
+    margins = (f"@page {{ @top-left {{ content: {css_string(imprint.title)}; }}"
+               f" @bottom-left {{ content: {css_string(foot)}; }} }}")
     return html, margins
-
-
-def _css_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 _PARSED = threading.local()

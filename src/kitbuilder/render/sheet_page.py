@@ -20,7 +20,7 @@ from kitbuilder.model import (
     TableField,
 )
 from kitbuilder.render import offers
-from kitbuilder.render.escape import esc, html_text
+from kitbuilder.render.escape import css_string, esc, html_text
 from kitbuilder.render.offers import Facts
 from kitbuilder.render.page_blocks import print_mark
 from kitbuilder.typography import NBSP
@@ -30,9 +30,8 @@ def phases_css(kit: Kit) -> str:
     """A class per phase with its colour, and the kit's name for the running footer of a kit
     page on paper (kit.css prints it; a stylesheet: the site's CSP refuses inline styles)."""
     rules = [f".kit-phase-{p.id} {{ --kit-phase: {p.colour}; }}" for p in kit.phases]
-    name = f"{kit.title} — {kit.publisher}"
-    quoted = '"' + name.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
-    rules.append(f":root:has(.kit-print-mark) {{ --kit-name: {quoted}; }}")
+    name = css_string(f"{kit.title} — {kit.publisher}")
+    rules.append(f":root:has(.kit-print-mark) {{ --kit-name: {name}; }}")
     return ("/* Made by the kit build from kit/kit.yml (phases, title, publisher): edit them "
             "there. */\n" + "\n".join(rules) + "\n")
 
