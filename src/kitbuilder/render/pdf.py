@@ -2,8 +2,9 @@
 
 Tagged PDF/UA-1 (structure tree, /Lang fr, title), every font embedded (Atkinson
 Hyperlegible, shipped in resources/fonts), bookmarks from the headings, running headers and
-« page n sur N » footers, a contents page whose numbers WeasyPrint finds (target-counter).
-The look is resources/pdf.css; the markup, render.pdf_html and render.pdf_book.
+« page n sur N » footers, a contents page with the page of each section. The look is
+resources/pdf.css; the markup, render.pdf_html and render.pdf_book; the long PDFs are laid
+out a few documents at a time and joined by render.pdf_join.
 """
 
 from __future__ import annotations
@@ -11,21 +12,23 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from collections.abc import Mapping
 from html import escape
 from importlib.resources import files as resources
 from pathlib import Path
 
+import pikepdf
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from kitbuilder.cache import digest, file_digest
 from kitbuilder.model import Document, Guide, Imprint, Kit, Phase, Sheet, StoryPart, SummaryTable
 from kitbuilder.render import docx_fit as fit
-from kitbuilder.render import pdf_book, pdf_html
+from kitbuilder.render import pdf_book, pdf_html, pdf_join
 from kitbuilder.render.escape import css_string
 from kitbuilder.render.pdf_html import SheetLayout
 
-VERSION = "4"  # change it when the PDFs change for the same sources
+VERSION = "5"  # change it when the PDFs change for the same sources
 RESOURCES = Path(str(resources("kitbuilder") / "resources"))
 STYLESHEET = RESOURCES / "pdf.css"
 LOGO = RESOURCES / "logo.svg"
@@ -76,11 +79,19 @@ def _render(document: tuple[str, str]) -> weasyprint.document.Document:
     fonts, house = _house_style()
     styles = [house, weasyprint.CSS(string=margins, font_config=fonts)]
     return weasyprint.HTML(string=html, base_url=str(RESOURCES) + "/").render(
-        stylesheets=styles, font_config=fonts, pdf_variant="pdf/ua-1")
+        stylesheets=styles, font_config=fonts, pdf_variant=pdf_join.VARIANT)
 
 
 def _write(document: tuple[str, str], out: Path) -> None:
-    _render(document).write_pdf(out, pdf_variant="pdf/ua-1")
+    _render(document).write_pdf(out, pdf_variant=pdf_join.VARIANT)
+
+
+def _renderer(imprint: Imprint, title: str, kind: str) -> pdf_join.Render:
+    """How pdf_join lays out a chunk of a long PDF: its body, with CSS for its margins."""
+    def render(body: str, margins: str) -> weasyprint.document.Document:
+        html, running = _document(imprint, title, body, kind)
+        return _render((html, running + margins))
+    return render
 
 
 @functools.lru_cache(maxsize=128)  # a sheet's own PDF and « Le kit complet » lay it out alike
@@ -146,29 +157,45 @@ def sheet(imprint: Imprint, item: Sheet, number: int, total: int, phases: tuple[
 
 def story(imprint: Imprint, title: str, parts: tuple[StoryPart, ...], total: int,
           out: Path) -> None:
-    """A story part, or the complete story (its title runs straight into part 1)."""
+    """A story part, or the complete story (its title runs straight into part 1), laid out a
+    few parts at a time (pdf_join)."""
     name = f"{title} : {parts[0].title}" if len(parts) == 1 else f"{title} : le récit complet"
-    _write(_document(imprint, name, pdf_html.story(title, parts, total, 1), "single"), out)
+    pieces = _story(title, parts, total, title)
+    pdf_join.write(lambda _: pieces, _renderer(imprint, name, "single"), out)
+
+
+def _story(title: str, parts: tuple[StoryPart, ...], total: int, heading: str
+           ) -> list[pdf_join.Piece]:
+    """The story's parts as pieces: each after the first runs on under the story's heading."""
+    first, *others = pdf_html.story(title, parts, total, 1, heading)
+    return [pdf_join.Piece(first), *(pdf_join.Piece(html, carry=heading) for html in others)]
 
 
 def complete(kit: Kit, out: Path) -> None:
-    """« Le kit complet »: cover, in brief, contents, guide, table, sheets, story, last page."""
-    total = len(kit.sheets)
-    body = [pdf_book.cover(kit, LOGO.name), pdf_book.brief(kit), pdf_book.contents(kit),
-            pdf_html.guide(kit.guide, 1), pdf_html.table(kit.table, kit.phases, 1),
-            pdf_book.sheets_index(kit)]
-    body += [pdf_html.sheet(s, n, total, kit.phases, 2, sheet_layout(kit.imprint, s, kit.phases))
-             for n, s in enumerate(kit.sheets, 1)]
-    body.append(pdf_book.toolbox(kit))
-    body += [pdf_html.story(kit.story.title, kit.story.parts, len(kit.story.parts), 1,
-                            f"Le récit «\u00a0{kit.story.title}\u00a0»"),
-             pdf_book.back(kit)]
-    _write(_document(kit.imprint, f"{kit.title} : le kit complet", "\n".join(body), "book"),
-           out)
+    """« Le kit complet »: cover, in brief, contents, guide, table, sheets, story, last page,
+    laid out a few documents at a time (pdf_join) with the contents page's numbers found
+    on the way."""
+    total, story = len(kit.sheets), kit.story
+    heading = f"Le récit «\u00a0{story.title}\u00a0»"
+    sheets = [pdf_join.Piece(pdf_html.sheet(s, n, total, kit.phases, 2,
+                                            sheet_layout(kit.imprint, s, kit.phases)),
+                             carry=pdf_book.SHEETS)
+              for n, s in enumerate(kit.sheets, 1)]
+    front = [pdf_join.Piece(pdf_book.cover(kit, LOGO.name)), pdf_join.Piece(pdf_book.brief(kit))]
+    rest = [pdf_join.Piece(pdf_html.guide(kit.guide, 1)),
+            pdf_join.Piece(pdf_html.table(kit.table, kit.phases, 1)), pdf_join.Piece(pdf_book.sheets_index(kit)),
+            *sheets, *([pdf_join.Piece(pdf_book.toolbox(kit))] if kit.documents else []),
+            *_story(story.title, story.parts, len(story.parts), heading),
+            pdf_join.Piece(pdf_book.back(kit))]
+
+    def pieces(numbers: Mapping[str, int]) -> list[pdf_join.Piece]:
+        return [*front, pdf_join.Piece(pdf_book.contents(kit, numbers)), *rest]
+
+    pdf_join.write(pieces, _renderer(kit.imprint, f"{kit.title} : le kit complet", "book"),
+                   out, numbered=True)
 
 
 def page_count(path: Path) -> int:
     """How many pages a built PDF has (the download links say it)."""
-    from pypdf import PdfReader
-
-    return len(PdfReader(path).pages)
+    with pikepdf.open(path) as printed:
+        return len(printed.pages)

@@ -3,13 +3,16 @@ the sheets' index, the last page (credits, contacts, edition, licence, glossary)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 
 from kitbuilder.model import Kit
 from kitbuilder.render import pdf_html
+from kitbuilder.render.pdf_join import ALIAS
 from kitbuilder.typography import NBSP
 
 TOOLBOX = "Les outils de l’animateur"
+SHEETS = "Les fiches d’animation"
 
 # The sections of the whole kit, as the contents page lists them: (anchor, title).
 Section = tuple[str, str]
@@ -21,7 +24,7 @@ def sections(kit: Kit) -> list[tuple[Section, list[Section]]]:
         (("bref", "Le kit en bref"), []),
         (("guide", kit.guide.title), []),
         (("tableau", kit.table.title), []),
-        (("fiches", "Les fiches d’animation"),
+        (("fiches", SHEETS),
          [(f"fiche-{s.slug}", s.title) for s in kit.sheets]),
         *([(("outils", TOOLBOX), [(f"outil-{d.slug}", d.title) for d in kit.documents])]
           if kit.documents else []),
@@ -78,13 +81,17 @@ def brief(kit: Kit) -> str:
             "</section>")
 
 
-def contents(kit: Kit) -> str:
-    """The contents page; WeasyPrint's target-counter() writes each section's real page."""
-    items = []
-    for (anchor, title), subs in sections(kit):
-        inner = "".join(f'<li><a href="#{a}">{escape(t)}</a></li>' for a, t in subs)
-        items.append(f'<li><a href="#{anchor}">{escape(title)}</a>'
-                     + (f"<ol>{inner}</ol>" if inner else "") + "</li>")
+def contents(kit: Kit, numbers: Mapping[str, int]) -> str:
+    """The contents page, with the page where each section starts (render.pdf_join finds
+    them; « 000 » holds their place until it has). Each link goes to an anchor of the contents
+    page named after its target (pdf_join.ALIAS), which the joined PDF sends to the target."""
+    def entry(anchor: str, title: str, inner: str = "") -> str:
+        alias = f"{ALIAS}{anchor}"
+        return (f'<li id="{alias}"><a href="#{alias}" data-page="{numbers.get(anchor, "000")}">'
+                f"{escape(title)}</a>{inner}</li>")
+
+    items = [entry(anchor, title, f"<ol>{''.join(entry(*sub) for sub in subs)}</ol>"
+                   if subs else "") for (anchor, title), subs in sections(kit)]
     return (f'<nav class="contents" aria-label="Sommaire"><h1>Sommaire</h1><ol>{"".join(items)}'
             "</ol></nav>")
 
@@ -95,7 +102,7 @@ def sheets_index(kit: Kit) -> str:
         f"<li>{pdf_html.chip(kit.phases, s.phase)} <strong>{escape(s.title)}</strong>"
         + (f"<br>{escape(s.info.when)} · {escape(s.info.duration)}" if s.info else "")
         + "</li>" for s in kit.sheets)
-    return (f'<section id="fiches" class="sheets-index"><h1>Les fiches d’animation</h1>'
+    return (f'<section id="fiches" class="sheets-index"><h1>{SHEETS}</h1>'
             "<p>Chaque fiche tient sur une page A4 à photocopier : elle se remplit à la main, "
             f"en séance. Les voici dans l’ordre de la démarche.</p><ol>{items}</ol></section>")
 

@@ -202,15 +202,16 @@ def field(item: SheetField, level: int, ident: str, size: float) -> str:
 
 
 def story(title: str, parts: tuple[StoryPart, ...], total: int, level: int,
-          heading: str = "") -> str:
-    """Story parts; the complete story's title (`heading`, else `title`) leads straight into
-    its first part."""
+          heading: str = "") -> list[str]:
+    """Story parts, each in a section of its own (render.pdf_join lays them out apart); the
+    complete story's title (`heading`, else `title`) leads straight into its first part."""
+    first = '<section id="recit" class="document story">'
     if len(parts) == 1:
-        return (f'<section id="recit" class="document story">'
-                f"{part(title, parts[0], total, level)}</section>")
-    return (f'<section id="recit" class="document story"><h{level}>{escape(heading or title)}'
-            f"</h{level}>" + "".join(part(title, p, total, level + 1) for p in parts)
-            + "</section>")
+        return [f"{first}{part(title, parts[0], total, level)}</section>"]
+    opening = [f"{first}<h{level}>{escape(heading or title)}</h{level}>"]
+    opening += ['<section class="document story">'] * (len(parts) - 1)
+    return [f"{start}{part(title, p, total, level + 1)}</section>"
+            for start, p in zip(opening, parts, strict=True)]
 
 
 def part(title: str, item: StoryPart, total: int, level: int) -> str:
