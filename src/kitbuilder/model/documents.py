@@ -128,6 +128,10 @@ class SheetInfo:
     duration: Text
     materials: tuple[Text, ...] = ()  # what to have at hand
 
+    def rows(self) -> list[tuple[str, Text | tuple[Text, ...]]]:
+        """The info box's rows, in order: (French label, value), as every format shows them."""
+        return [(label, getattr(self, name)) for name, label in INFO_ROWS]
+
 
 # The info box's rows, in order: (field, French label).
 INFO_ROWS = (("when", "Quand"), ("who", "Avec qui"), ("duration", "Durée"),

@@ -18,7 +18,6 @@ from docx.shared import Cm, Emu, Pt, RGBColor
 from docx.table import Table
 
 from kitbuilder.model import (
-    INFO_ROWS,
     BoxField,
     ChecklistField,
     Imprint,
@@ -110,9 +109,9 @@ def _info_box(doc: Document, info: SheetInfo) -> None:
 
 
 def _info_rows(info: SheetInfo) -> list[tuple[str, str]]:
-    values = {"when": info.when, "who": info.who, "duration": info.duration,
-              "materials": ", ".join(info.materials) or "—"}
-    return [(label, values[name]) for name, label in INFO_ROWS]
+    """The info box's rows as Word shows them: what to have at hand on one line, or « — »."""
+    return [(label, value if isinstance(value, str) else ", ".join(value) or "—")
+            for label, value in info.rows()]
 
 
 def _sheet_styles(doc: Document) -> None:

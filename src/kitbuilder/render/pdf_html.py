@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from html import escape
 
 from kitbuilder.model import (
-    INFO_ROWS,
     SCENE_QUESTIONS,
     STEP_COLUMNS,
     Aside,
@@ -159,17 +158,16 @@ def sheet(item: Sheet, number: int, total: int, phases: Phases, level: int,
 def info_box(item: Sheet) -> str:
     if item.info is None:
         return ""
-    rows = []
-    for name, label in INFO_ROWS:
-        value = getattr(item.info, name)
-        if isinstance(value, tuple):
-            if not value:
-                continue
-            value = "<ul>" + "".join(f"<li>{escape(v)}</li>" for v in value) + "</ul>"
-        else:
-            value = escape(value)
-        rows.append(f"<div><dt>{label}</dt><dd>{value}</dd></div>")
-    return f'<dl class="info">{"".join(rows)}</dl>'
+    rows = "".join(f"<div><dt>{label}</dt><dd>{_value(value)}</dd></div>"
+                   for label, value in item.info.rows() if value)
+    return f'<dl class="info">{rows}</dl>'
+
+
+def _value(value: str | tuple[str, ...]) -> str:
+    """An info box's value: a text, or a list (what to have at hand)."""
+    if isinstance(value, tuple):
+        return "<ul>" + "".join(f"<li>{escape(v)}</li>" for v in value) + "</ul>"
+    return escape(value)
 
 
 def field(item: SheetField, level: int, ident: str, size: float) -> str:

@@ -10,7 +10,6 @@ import html
 
 from kitbuilder import layout
 from kitbuilder.model import (
-    INFO_ROWS,
     BoxField,
     ChecklistField,
     Kit,
@@ -57,19 +56,18 @@ def info_box(kit: Kit, item: Sheet) -> str:
     """When, with whom, how long, what to have at hand: the box under a sheet's title."""
     if item.info is None:
         return ""
-    rows = []
-    for name, label in INFO_ROWS:
-        value = getattr(item.info, name)
-        if isinstance(value, tuple):
-            if not value:
-                continue
-            value = "<ul>" + "".join(f"<li>{html_text(v)}</li>" for v in value) + "</ul>"
-        else:
-            value = html_text(value)
-        rows.append(f"<div><dt>{label}{NBSP}:</dt><dd>{value}</dd></div>")
+    rows = "".join(f"<div><dt>{label}{NBSP}:</dt><dd>{_value(value)}</dd></div>"
+                   for label, value in item.info.rows() if value)
     phase = kit.phase(item.phase)
     css = f" kit-phase-{phase.id}" if phase else ""
-    return f'<dl class="kit-info{css}">{"".join(rows)}</dl>'
+    return f'<dl class="kit-info{css}">{rows}</dl>'
+
+
+def _value(value: str | tuple[str, ...]) -> str:
+    """An info box's value on the page: a text, or a list (what to have at hand)."""
+    if isinstance(value, tuple):
+        return "<ul>" + "".join(f"<li>{html_text(v)}</li>" for v in value) + "</ul>"
+    return html_text(value)
 
 
 def sheet(kit: Kit, item: Sheet, facts: Facts | None = None) -> str:
