@@ -30,6 +30,17 @@ class Audit:
     axe: list[str] = field(default_factory=list)
     overflow: list[str] = field(default_factory=list)
     cookies: list[str] = field(default_factory=list)
+    cramped: list[str] = field(default_factory=list)
+
+
+# Each column head of the sheets' writing tables, and on how many lines its words wrap (the
+# distinct tops of its text's boxes: a cell is as tall as its row).
+HEAD_LINES = """() => [...document.querySelectorAll('table.kit-fill thead th')].map(th => {
+    const range = document.createRange();
+    range.selectNodeContents(th);
+    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+    return [th.textContent.trim(), tops.size];
+})"""
 
 
 def _pages(site: Path) -> list[str]:
@@ -82,6 +93,8 @@ def audit(built_site: Path, base_url: str, browser) -> Audit:
         width = small.evaluate("document.documentElement.scrollWidth")
         if width > 360:
             found.overflow.append(f"{path}: {width} px wide at 360 px")
+        found.cramped += [f"{path}: « {text} » on {lines} lines at 360 px"
+                          for text, lines in small.evaluate(HEAD_LINES) if lines > 2]
         small.close()
     found.cookies = [c["name"] for c in desktop.cookies() + phone.cookies()]
     desktop.close()
@@ -108,6 +121,13 @@ def test_no_accessibility_violation_in_either_palette(audit: Audit) -> None:
 
 def test_every_page_fits_a_360px_phone(audit: Audit) -> None:
     assert audit.overflow == []
+
+
+def test_table_heads_read_on_a_phone(audit: Audit) -> None:
+    """A writing table's column head wraps on two lines at most at 360 px: the follow-up
+    table of « Idées d'amélioration et suivi » once stacked « Où / en / est- / on » a word
+    per line (a table of many columns scrolls in its region instead)."""
+    assert audit.cramped == []
 
 
 def test_no_page_sets_a_cookie(audit: Audit) -> None:
