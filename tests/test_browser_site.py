@@ -54,15 +54,15 @@ def base_url(built_site: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator:
+@pytest.fixture(scope="module")  # not the session's: a later module's sync_playwright()
+def browser() -> Iterator:         # cannot start while this one runs
     with sync_playwright() as playwright:
         chromium = launch(playwright)
         yield chromium
         chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def audit(built_site: Path, base_url: str, browser) -> Audit:
     """One visit per page, on a desktop and on a 360 px phone, recording every finding."""
     found = Audit()
