@@ -183,7 +183,8 @@ def complete(kit: Kit, out: Path) -> None:
               for n, s in enumerate(kit.sheets, 1)]
     front = [pdf_join.Piece(pdf_book.cover(kit, LOGO.name)), pdf_join.Piece(pdf_book.brief(kit))]
     rest = [pdf_join.Piece(pdf_html.guide(kit.guide, 1)),
-            pdf_join.Piece(pdf_html.table(kit.table, kit.phases, 1)), pdf_join.Piece(pdf_book.sheets_index(kit)),
+            pdf_join.Piece(pdf_html.table(kit.table, kit.phases, 1)),
+            pdf_join.Piece(pdf_book.sheets_index(kit)),
             *sheets, *([pdf_join.Piece(pdf_book.toolbox(kit))] if kit.documents else []),
             *_story(story.title, story.parts, len(story.parts), heading),
             pdf_join.Piece(pdf_book.back(kit))]

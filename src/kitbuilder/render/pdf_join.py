@@ -74,7 +74,7 @@ class _Pages:
                 f'" sur {sum(self.counts)}"; }} }}')
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Printed:
     """The chunks written, and what the joined PDF needs to know of their pages."""
 
@@ -138,7 +138,9 @@ def _print(pieces: list[Piece], groups: list[list[int]], pages: _Pages,
            render: Render) -> _Printed:
     """Each chunk laid out with the page numbers `pages` gives, and written; what its pages
     turned out to be, to check them against `pages`."""
-    printed = _Printed([], [], {}, pages)
+    written: list[bytes] = []
+    marks: list[_Mark] = []
+    anchors: dict[str, _Mark] = {}
     counts: list[int] = []
     numbers: dict[str, int] = {}
     for chunk, group in enumerate(groups):
@@ -147,17 +149,20 @@ def _print(pieces: list[Piece], groups: list[list[int]], pages: _Pages,
         start = sum(counts)
         _find(laid_out, start, numbers)
         for index, page in enumerate(laid_out.pages):
-            def point(x: float, y: float, height: float = page.height) -> tuple[float, float]:
-                return _PT * x, _PT * (height - y)
             for level, label, (x, y), _state in page.bookmarks:
-                printed.marks.append(_Mark(level, label, start + index, *point(x, y)))
+                marks.append(_Mark(level, label, start + index, *_point(page, x, y)))
             for name, (x, y, *_size) in page.anchors.items():
-                printed.anchors.setdefault(name, _Mark(0, name, start + index, *point(x, y)))
+                anchors.setdefault(name, _Mark(0, name, start + index, *_point(page, x, y)))
         counts.append(len(laid_out.pages))
-        printed.written.append(laid_out.write_pdf(pdf_variant=VARIANT))
+        written.append(laid_out.write_pdf(pdf_variant=VARIANT))
         del laid_out
-    printed.pages = _Pages(tuple(counts), numbers)
-    return printed
+    return _Printed(written, marks, anchors, _Pages(tuple(counts), numbers))
+
+
+def _point(page: weasyprint.document.Page, x: float, y: float) -> tuple[float, float]:
+    """A point of a laid-out page (CSS pixels from its top left) in PDF points (from its
+    bottom left), as WeasyPrint writes its own destinations."""
+    return _PT * x, _PT * (page.height - y)
 
 
 def _pack(pieces: list[Piece], chunk: int) -> list[list[int]]:
