@@ -1,0 +1,69 @@
+"""The server's tokens are itsdangerous's own, byte for byte: server/tokens.py makes them in
+one step (itsdangerous's derived key, its JSON, its base64; no zlib attempt, which our payloads
+never pass) and reads them with itsdangerous, which changes how a token is made, never what it
+is: tokens handed out before stay valid, and the reverse."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+from kitbuilder.server.tokens import Refusal, Tokens
+
+SECRET = "a-secret-key-of-forty-characters-000000"
+NOW = 1_796_000_000  # in 2026
+
+
+class _AtNow(TimestampSigner):
+    def get_timestamp(self) -> int:
+        return NOW
+
+
+def reference(salt: str) -> URLSafeTimedSerializer:
+    """itsdangerous's serializer, untouched, as our tokens are made (salt, key, clock)."""
+    return URLSafeTimedSerializer(SECRET, salt=salt, signer=_AtNow)
+
+
+def tokens() -> Tokens:
+    return Tokens(SECRET, timedelta(days=7), timedelta(hours=2), clock=lambda: NOW)
+
+
+@pytest.mark.parametrize("request_id", [1, 42, 999_999, 2**40])
+def test_a_download_token_is_the_one_itsdangerous_makes(request_id: int) -> None:
+    made = tokens().download(request_id)
+    assert made == reference("kit-download").dumps(request_id)
+    assert reference("kit-download").loads(made) == request_id
+
+
+def test_a_form_token_is_the_one_itsdangerous_makes() -> None:
+    ours = tokens()
+    for _ in range(200):  # random nonces: none is ever worth compressing
+        made = ours.form()
+        nonce = ours.check_form(made).value
+        assert isinstance(nonce, str) and made == reference("kit-form").dumps(nonce)
+
+
+@pytest.mark.parametrize("value", [0, "é", "naïve ß ✓", [1, "a"], {"b": None}])
+def test_any_payload_too_short_to_compress_gives_itsdangerous_token(value: object) -> None:
+    assert tokens()._form.make(value) == reference("kit-form").dumps(value)
+
+
+def test_a_compressed_token_from_itsdangerous_is_still_read() -> None:
+    """A payload zlib shortens is written plainly by us; itsdangerous's compressed form (a
+    leading dot) is read all the same, and so is ours by itsdangerous."""
+    value = "ab" * 100
+    theirs = reference("kit-form").dumps(value)
+    assert theirs.startswith(".")
+    assert tokens().check_form(theirs).value == value
+    ours = tokens()._form.make(value)
+    assert not ours.startswith(".") and reference("kit-form").loads(ours) == value
+
+
+def test_a_token_of_the_other_kind_or_key_is_refused() -> None:
+    ours = tokens()
+    assert ours.check_form(ours.download(7)).refusal is Refusal.INVALID
+    assert ours.check_download(ours.form()).refusal is Refusal.INVALID
+    other = URLSafeTimedSerializer(SECRET + "x", salt="kit-download", signer=_AtNow).dumps(7)
+    assert ours.check_download(other).refusal is Refusal.INVALID
