@@ -91,4 +91,4 @@ class KitPage:
                 text = _TITLE.sub(lambda m: f"<title>{html.escape(title)} – {m[1]}</title>",
                                   text, count=1)
             before = parsed.titled[title] = text.encode("utf-8")
-        return before + region.encode("utf-8") + parsed.after
+        return b"".join((before, region.encode("utf-8"), parsed.after))  # one copy, not two
