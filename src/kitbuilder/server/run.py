@@ -3,6 +3,7 @@ and the limits that keep it answering under many idle or slow connections."""
 
 from __future__ import annotations
 
+import logging
 import resource
 from dataclasses import replace
 
@@ -68,6 +69,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
           trusted_proxies: str | None = None) -> None:
     """Serve until interrupted; raises SiteError when the site cannot be served."""
     app = create_app(settings)
+    # The server's lines name no thread or process: its records need not look them up (the
+    # « Optimization » of the logging HOWTO).
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     # A database that cannot be reached fails here, told in one line by the command line,
     # rather than in uvicorn's start-up with a traceback. (Start-up migrates again: no-op.)
     db.migrate(app.state.server.engine)
