@@ -4,7 +4,9 @@ headers, slow bodies and clients that stop reading must not stop the server answ
 # ruff: noqa: F811 (`site` is test_server's fixture, imported to be used by name)
 from __future__ import annotations
 
+import io
 import logging
+import logging.config
 import os
 import shutil
 import socket
@@ -18,7 +20,7 @@ import pytest
 
 from kitbuilder.server import logs
 from kitbuilder.server.config import Limits
-from kitbuilder.server.logs import PlainFormatter, Throttle
+from kitbuilder.server.logs import FORMAT, PlainFormatter, ServerHandler, Throttle, UvicornWords
 from test_server import SECRET, running, settings_for, site  # noqa: F401
 
 DESCRIPTORS = 256  # the server's limit in the first test: a few hundred sockets reach it
@@ -212,6 +214,70 @@ def test_the_log_lines_read_as_logging_writes_them() -> None:
         assert ours.format(record) == theirs.format(record)
     assert PlainFormatter(fmt, "%H:%M").format(record) == logging.Formatter(
         fmt, "%H:%M").format(record)
+
+
+def _handler(stream: io.StringIO, fmt: str = FORMAT) -> ServerHandler:
+    handler = ServerHandler(stream)
+    handler.setFormatter(PlainFormatter(fmt))
+    handler.addFilter(Throttle())
+    handler.addFilter(UvicornWords())
+    return handler
+
+
+def test_a_line_written_straight_reads_as_its_record_would(monkeypatch) -> None:
+    """ServerHandler.line writes, without a record, the very line emit(record) writes."""
+    now = 1_796_000_000_123_456_789
+    monkeypatch.setattr(logs.time, "time_ns", lambda: now)
+    straight, recorded = io.StringIO(), io.StringIO()
+    assert _handler(straight).line("kitbuilder.server.access", "GET /kit/ 200 3 ms")
+    record = logging.LogRecord("kitbuilder.server.access", logging.INFO, "", 0,
+                               "GET /kit/ 200 3 ms", None, None)
+    record.created, record.msecs = now / 1e9, 123.0
+    _handler(recorded).emit(record)
+    assert straight.getvalue() == recorded.getvalue()
+    assert straight.getvalue().endswith(",123 INFO kitbuilder.server.access: GET /kit/ 200 3 ms\n")
+
+
+def test_a_line_goes_as_a_record_where_the_handler_would_write_it_otherwise() -> None:
+    stream = io.StringIO()
+    assert not _handler(stream, "%(levelname)s %(message)s").line("x", "other format")
+    quiet = _handler(stream)
+    quiet.setLevel(logging.WARNING)
+    assert not quiet.line("x", "level above")
+    foreign = _handler(stream)
+    foreign.addFilter(logging.Filter("elsewhere"))
+    assert not foreign.line("x", "someone else's filter")
+    assert stream.getvalue() == ""
+
+
+def test_the_servers_lines_take_the_short_way_only_when_nothing_else_sees_them(
+        monkeypatch) -> None:
+    """Configured as the server is, the access line is written straight; a handler added to
+    the access logger (a test capturing records, say) gets a record, and the line too."""
+    logging.config.dictConfig(logs.LOG_CONFIG)
+    (stderr,) = logging.getLogger("kitbuilder.server").handlers
+    stream = io.StringIO()
+    stderr.setStream(stream)
+    seen: list[logging.LogRecord] = []
+    capture = logging.Handler()
+    capture.emit = seen.append  # type: ignore[method-assign]
+    def no_record(*_args: object) -> logging.LogRecord:
+        raise AssertionError("a record was made")
+
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(logs.access, "makeRecord", no_record)
+            logs.access_line({"method": "GET", "path": "/"}, 200, False, time.perf_counter())
+        assert stream.getvalue().count("kitbuilder.server.access: GET / 200 ") == 1
+        logs.access.addHandler(capture)
+        logs.access_line({"method": "GET", "path": "/b"}, 404, False, time.perf_counter())
+        logs.info(logs.log, "demande de kit n°\u00a0%d enregistrée", 7)
+    finally:
+        logs.access.removeHandler(capture)
+        stderr.setStream(sys.stderr)
+    assert len(seen) == 1 and seen[0].getMessage().startswith("GET /b 404 ")
+    assert "kitbuilder.server.access: GET /b 404 " in stream.getvalue()
+    assert "INFO kitbuilder.server: demande de kit n°\u00a07 enregistrée" in stream.getvalue()
 
 
 def replace_msg(record: logging.LogRecord) -> logging.LogRecord:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from typing import TextIO
 
 from starlette.types import Scope
 
@@ -85,6 +86,9 @@ class Throttle(logging.Filter):
         return False
 
 
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 class PlainFormatter(logging.Formatter):
     """logging's own line, with its date worked out once a second instead of for every line
     (localtime and strftime were a fifth of the cost of an access line)."""
@@ -94,21 +98,77 @@ class PlainFormatter(logging.Formatter):
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         if datefmt is not None or self.default_msec_format is None:
             return super().formatTime(record, datefmt)
-        second = int(record.created)
+        return self.stamp(record.created, record.msecs)
+
+    def stamp(self, created: float, msecs: float) -> str:
+        """The date of a record made at `created` (seconds), `msecs` into its second."""
+        second = int(created)
         if second != self._second[0]:
             self._second = (second, time.strftime(self.default_time_format,
                                                   self.converter(second)))
-        return self.default_msec_format % (self._second[1], record.msecs)
+        assert self.default_msec_format is not None  # the callers' check
+        return self.default_msec_format % (self._second[1], msecs)
+
+
+class ServerHandler(logging.StreamHandler[TextIO]):
+    """The server log's handler (stderr), with a short way for the lines written on every
+    request: line() writes what a record would, without making one.
+
+    Measured on the request server (kit pages at 10 clients, the server with and without its
+    access line, in turn, nine rounds), the line made as a record and passed through logging
+    cost about 40 µs of CPU, 40 % of what a kit page costs above the bare floor; written here,
+    about 20 (most of it the write itself)."""
+
+    def line(self, name: str, text: str) -> bool:
+        """Write the line an INFO record of logger `name` saying `text` gives, now; False,
+        writing nothing, when this handler would write it otherwise (another format, a level
+        above INFO, a filter that is not ours: then make it a record). Our filters are
+        skipped: the throttle passes every information line and UvicornWords reads only
+        uvicorn's own."""
+        formatter = self.formatter
+        if (type(formatter) is not PlainFormatter or formatter._fmt != FORMAT
+                or formatter.datefmt is not None or formatter.default_msec_format is None
+                or self.level > logging.INFO
+                or any(type(kind) not in (Throttle, UvicornWords) for kind in self.filters)):
+            return False
+        now = time.time_ns()  # as LogRecord takes its time
+        written = (f"{formatter.stamp(now / 1e9, (now % 1_000_000_000) // 1_000_000)} INFO "
+                   f"{name}: {text}{self.terminator}")
+        with self.lock:  # type: ignore[union-attr]
+            try:
+                self.stream.write(written)
+                self.flush()
+            except Exception:  # noqa: BLE001 - as emit(): say it on stderr, never raise
+                self.handleError(logging.LogRecord(name, logging.INFO, "", 0, text, None,
+                                                   None))
+        return True
+
+
+def _server_handler(logger: logging.Logger) -> ServerHandler | None:
+    """The one handler an INFO record of `logger` would reach, when it is a ServerHandler and
+    nothing else would see the record (no filter on the logger, no other handler on the way
+    up to the logger that stops propagation), as LOG_CONFIG sets the server's loggers up;
+    else None (tests capturing records, another configuration)."""
+    if logger.filters or logger.disabled or not logger.isEnabledFor(logging.INFO):
+        return None
+    found: list[logging.Handler] = []
+    current: logging.Logger | None = logger
+    while current is not None:
+        found += current.handlers
+        if len(found) > 1 or not current.propagate:
+            break
+        current = current.parent
+    handler = found[0] if len(found) == 1 else None
+    return handler if type(handler) is ServerHandler else None
 
 
 LOG_CONFIG = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"()": "kitbuilder.server.logs.PlainFormatter",
-                             "fmt": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {"plain": {"()": "kitbuilder.server.logs.PlainFormatter", "fmt": FORMAT}},
     "filters": {"throttle": {"()": "kitbuilder.server.logs.Throttle"},
                 "uvicorn_words": {"()": "kitbuilder.server.logs.UvicornWords"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
+    "handlers": {"stderr": {"class": "kitbuilder.server.logs.ServerHandler", "formatter": "plain",
                             "stream": "ext://sys.stderr",
                             "filters": ["throttle", "uvicorn_words"]}},
     "loggers": {
@@ -122,10 +182,13 @@ LOG_CONFIG = {
 
 
 def info(logger: logging.Logger, message: str, *args: object) -> None:
-    """logger.info(message, *args) for the lines logged on every request: the record is made
-    directly, without logging's look-up of the calling line in the stack, and names no source
-    file (no format here shows either; taking a path apart was a sixth of a record's cost).
-    Filters and handlers are as usual."""
+    """logger.info(message, *args) for the lines logged on every request: written straight by
+    the server log's handler when that is where the record would go (ServerHandler.line),
+    else made as a record directly, without logging's look-up of the calling line in the
+    stack, and naming no source file (no format here shows either). The line is the same."""
+    handler = _server_handler(logger)
+    if handler is not None and handler.line(logger.name, message % args if args else message):
+        return
     if logger.isEnabledFor(logging.INFO):
         logger.handle(logger.makeRecord(logger.name, logging.INFO, "", 0, message, args, None))
 
