@@ -588,6 +588,21 @@ def test_files_and_assets_carry_the_headers_too(live: Live) -> None:
     assert answer.headers["x-content-type-options"] == "nosniff"
 
 
+def test_a_redirect_carries_the_headers_that_apply_to_a_redirect(live: Live) -> None:
+    """The 303 after a post leads to a link holding its token: its referrer policy keeps the
+    token from going on; a document's policies (CSP, framing, features) are the next page's."""
+    with live.client() as client:
+        answer = submit(client, VALID)
+        target = client.get(answer.headers["location"])
+    assert answer.status_code == 303
+    assert answer.headers["referrer-policy"] == "no-referrer"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["cross-origin-opener-policy"] == "same-origin"
+    for document_only in ("content-security-policy", "x-frame-options", "permissions-policy"):
+        assert document_only not in answer.headers
+        assert document_only in target.headers
+
+
 def test_the_kit_page_is_never_cached_and_its_token_changes(live: Live) -> None:
     with live.client() as client:
         first, second = client.get("/kit/"), client.get("/kit/index.html")

@@ -80,6 +80,12 @@ class ScriptPolicy:
 
 _NAMES = frozenset(name.encode("latin-1") for name in (*_HEADERS, "content-security-policy"))
 _FIXED = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in _HEADERS.items()]
+# What a document's headers govern (its scripts, its frames, its features) does not apply to a
+# redirect, which browsers follow without making a document of it: its own policy is the next
+# page's. The rest applies to the redirect itself: the referrer sent on to its target (our
+# download link carries its token), sniffing, the opener, cross-origin loads.
+_DOCUMENT_ONLY = frozenset((b"x-frame-options", b"permissions-policy"))
+_REDIRECT_FIXED = [item for item in _FIXED if item[0] not in _DOCUMENT_ONLY]
 
 
 # --- The guard around the app ---------------------------------------------------------------
@@ -95,7 +101,8 @@ class Guard:
 
     - the access log: one line per request, without address, user agent, referrer or query
       string (kitbuilder.server.logs);
-    - the security headers and the site's fixed CSP (`policy`) on every response;
+    - the security headers and the site's fixed CSP (`policy`) on every response; on a
+      redirect, those that apply to one (a referrer policy, not a CSP);
     - our page, not Starlette's bare text, for the errors no handler of ours writes: a method
       an address does not take (405: PUT, DELETE, a POST to a page), a malformed or
       unsatisfiable Range header on a file (400, 416). The status and its headers (Allow,
@@ -130,8 +137,11 @@ class Guard:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = [item for item in message["headers"] if item[0] not in _NAMES]
-                headers += _FIXED
-                headers.append((b"content-security-policy", csp))
+                if 300 <= status < 400:  # a redirect (or a 304, which keeps the cached ones)
+                    headers += _REDIRECT_FIXED
+                else:
+                    headers += _FIXED
+                    headers.append((b"content-security-policy", csp))
                 if status >= 400 and not _value(headers, b"content-type").startswith(
                         b"text/html"):
                     replaced = True
