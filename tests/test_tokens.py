@@ -67,3 +67,27 @@ def test_a_token_of_the_other_kind_or_key_is_refused() -> None:
     assert ours.check_download(ours.form()).refusal is Refusal.INVALID
     other = URLSafeTimedSerializer(SECRET + "x", salt="kit-download", signer=_AtNow).dumps(7)
     assert ours.check_download(other).refusal is Refusal.INVALID
+
+
+def test_a_download_token_made_here_is_known_as_made_and_still_expires() -> None:
+    """The download page and the kit's files ask for the token the form's answer just gave:
+    known as made, it is not verified again, but its age is checked all the same."""
+    now = [float(NOW)]
+    ours = Tokens(SECRET, timedelta(days=7), timedelta(hours=2), clock=lambda: now[0])
+    made = ours.download(42)
+    known, verified = ours.check_download(made), tokens().check_download(made)
+    assert known == verified and known.value == 42 and known.refusal is None
+    now[0] += 7 * 86400
+    assert ours.check_download(made).refusal is None  # the last second of its week
+    now[0] += 1
+    assert ours.check_download(made).refusal is Refusal.EXPIRED
+    now[0] = NOW - 1.0  # a clock set back: a token from the future, as itsdangerous says
+    assert ours.check_download(made).refusal is Refusal.EXPIRED
+    assert ours.check_download(made[:-2] + "xx").refusal is Refusal.INVALID
+
+
+def test_only_the_latest_download_tokens_are_kept() -> None:
+    ours = tokens()
+    made = [ours.download(i) for i in range(1, 1000)]
+    assert len(ours._issued) == 256 and made[-1] in ours._issued and made[0] not in ours._issued
+    assert ours.check_download(made[0]).value == 1  # verified, as any other
