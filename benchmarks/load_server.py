@@ -215,8 +215,8 @@ async def run_level(round_: int, server: str, url: str, engine, total: int,
     for connection in connections:
         connection.close()
     post_cpu = cpu_seconds(pid) - cpu
-    return Level(round_, server, concurrency, total, page_seconds, page_latencies, seconds, latencies, ok,
-                 db.count(engine) - before, page_cpu, post_cpu)
+    return Level(round_, server, concurrency, total, page_seconds, page_latencies, seconds,
+                 latencies, ok, db.count(engine) - before, page_cpu, post_cpu)
 
 
 def start_server(command: list[str], data: Path, name: str) -> tuple[subprocess.Popen, str]:
@@ -322,7 +322,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3,
                         help=f"rounds of every level (at most {MAX_ROUNDS})")
     parser.add_argument("--site", type=Path, default=ROOT / "site", help="built site")
-    parser.add_argument("--timeout", type=float, default=300, help="seconds for the whole run")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds for the whole run")
     args = parser.parse_args()
     total = max(1, min(args.requests, MAX_REQUESTS))
     levels = [max(1, min(int(c), MAX_CONCURRENCY)) for c in args.concurrency.split(",")]
