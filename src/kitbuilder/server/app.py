@@ -38,7 +38,8 @@ from kitbuilder.server.kit_files import PLAYED_IN_PAGES, KitFiles
 from kitbuilder.server.logs import log
 from kitbuilder.server.messages import notices, site_error_page
 from kitbuilder.server.page import KitPage
-from kitbuilder.server.security import Guard, RateLimiter, ScriptPolicy, client_key, cross_site
+from kitbuilder.server.rate_limit import RateLimiter, client_key
+from kitbuilder.server.security import Guard, ScriptPolicy, cross_site
 from kitbuilder.server.tokens import Refusal, Tokens
 from kitbuilder.server.unsubscribe import unsubscribe
 from kitbuilder.server.writes import BatchedStores
