@@ -261,6 +261,7 @@ def test_the_servers_lines_take_the_short_way_only_when_nothing_else_sees_them(
     seen: list[logging.LogRecord] = []
     capture = logging.Handler()
     capture.emit = seen.append  # type: ignore[method-assign]
+
     def no_record(*_args: object) -> logging.LogRecord:
         raise AssertionError("a record was made")
 
