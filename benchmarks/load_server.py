@@ -293,8 +293,9 @@ def verdict(ours: list[list[Level]], bare: list[list[Level]]) -> bool:
     for i, mine in enumerate(ours[0]):
         pairs = [(rounds_ours[i], rounds_bare[i])
                  for rounds_ours, rounds_bare in zip(ours, bare, strict=True)]
-        page = statistics.median(b.page_cpu_ms / o.page_cpu_ms for o, b in pairs)
-        post = statistics.median(b.post_cpu_ms / o.post_cpu_ms for o, b in pairs)
+        pages = [b.page_cpu_ms / o.page_cpu_ms for o, b in pairs]  # the share in each round
+        posts = [b.post_cpu_ms / o.post_cpu_ms for o, b in pairs]
+        page, post = statistics.median(pages), statistics.median(posts)
         page_wall = statistics.median(o.page_rate / b.page_rate for o, b in pairs)
         post_wall = statistics.median(o.rate / b.rate for o, b in pairs)
         p99 = _percentile([x for o, _ in pairs for x in o.latencies], 0.99)
@@ -303,10 +304,8 @@ def verdict(ours: list[list[Level]], bare: list[list[Level]]) -> bool:
         if mine.concurrency >= 50:
             ok = ok and p99 < 100
         met = met and ok
-        spread = (f"page {min(b.page_cpu_ms / o.page_cpu_ms for o, b in pairs):.2f}-"
-                  f"{max(b.page_cpu_ms / o.page_cpu_ms for o, b in pairs):.2f}, post "
-                  f"{min(b.post_cpu_ms / o.post_cpu_ms for o, b in pairs):.2f}-"
-                  f"{max(b.post_cpu_ms / o.post_cpu_ms for o, b in pairs):.2f}")
+        spread = (f"page {min(pages):.2f}-{max(pages):.2f}, "
+                  f"post {min(posts):.2f}-{max(posts):.2f}")
         print(f"  {mine.concurrency:>3} clients: kit page {page:.2f} ({page_wall:.2f}), post "
               f"{post:.2f} ({post_wall:.2f}), post p99 {p99:.0f} ms  "
               f"{'met' if ok else 'NOT MET'}   [rounds: {spread}]")
