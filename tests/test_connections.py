@@ -4,6 +4,7 @@ headers, slow bodies and clients that stop reading must not stop the server answ
 # ruff: noqa: F811 (`site` is test_server's fixture, imported to be used by name)
 from __future__ import annotations
 
+import http.client
 import io
 import logging
 import logging.config
@@ -125,6 +126,31 @@ def test_headers_that_trickle_in_are_cut_off(site: Path, tmp_path: Path) -> None
         first.close()
         after_answer.close()
     assert all(closed.values()) and took < 3
+
+
+def test_a_connection_kept_busy_outlives_the_header_timeout(site: Path, tmp_path: Path) -> None:
+    """The header timeout counts from the connection's start or its last response: a client
+    sending a request every 0.4 s keeps its one connection for longer than the timeout, then
+    loses it once it falls silent."""
+    limits = Limits(header_timeout=1.0)
+    with running(settings_for(site, tmp_path, limits=limits)) as url:
+        port = int(url.rsplit(":", 1)[1])
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        started = time.monotonic()
+        answers = 0
+        while time.monotonic() - started < 2.6:
+            sock.sendall(b"GET /kit/guide/ HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = http.client.HTTPResponse(sock)
+            answer.begin()
+            answer.read()
+            answers += answer.status == 200
+            time.sleep(0.4)
+        assert answers >= 6  # one connection throughout, past twice the timeout
+        silent = time.monotonic()
+        assert sock.recv(100) == b""  # then closed by the server, about a second later
+        took = time.monotonic() - silent
+        sock.close()
+    assert 0.3 < took < 2.5
 
 
 def test_a_body_that_never_finishes_gets_408(site: Path, tmp_path: Path) -> None:

@@ -363,6 +363,40 @@ def test_a_filled_honeypot_is_refused(live: Live) -> None:
     assert live.rows() == before
 
 
+def _multipart(fields: dict[str, str]) -> tuple[bytes, str]:
+    """`fields` as a browser sends a form with enctype multipart/form-data and no file."""
+    parts = "".join(f'--b0undary\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                    f"{value}\r\n" for name, value in fields.items())
+    return f"{parts}--b0undary--\r\n".encode(), "multipart/form-data; boundary=b0undary"
+
+
+def test_a_form_reads_alike_url_encoded_or_multipart_and_twenty_fields_at_most(
+        live: Live) -> None:
+    """The URL-encoded form is read by the standard library, anything else by Starlette's
+    parser: both give the same answers, and both refuse a body of more than 20 fields."""
+    extra = {f"x{n}": "y" for n in range(20 - len(VALID) - 1)}  # 20 fields with the token
+    with live.client() as client:
+        for kind in ("url-encoded", "multipart"):
+            for fields, status in ((VALID, 303), ({**VALID, **extra}, 303),
+                                   ({**VALID, **extra, "x99": "y"}, 400)):
+                before = live.rows()
+                sent = {**fields, "csrf_token": form_token(client.get("/kit/").text)}
+                if kind == "multipart":
+                    body, content_type = _multipart(sent)
+                else:
+                    body, content_type = str(httpx.QueryParams(sent)).encode(), \
+                        "application/x-www-form-urlencoded"
+                answer = client.post("/kit/demande", content=body,
+                                     headers={"content-type": content_type})
+                assert answer.status_code == status, (kind, len(sent), answer.text[:300])
+                if status == 303:
+                    assert live.rows() == before + 1
+                    page = client.get(answer.headers["location"]).text
+                    assert "Résidence Les Tilleuls" not in page  # the links, not the answers
+                else:
+                    assert "n’a pas pu être lue" in answer.text and live.rows() == before
+
+
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 def test_an_oversized_body_is_refused(live: Live, chunked: bool) -> None:
     before = live.rows()

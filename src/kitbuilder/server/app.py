@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -33,7 +32,7 @@ from kitbuilder.render import form as f
 from kitbuilder.server import db, logs, notify
 from kitbuilder.server.config import Settings
 from kitbuilder.server.files import SiteFiles
-from kitbuilder.server.forms import single, validate
+from kitbuilder.server.forms import read, single, validate
 from kitbuilder.server.kit_files import PLAYED_IN_PAGES, KitFiles
 from kitbuilder.server.logs import log
 from kitbuilder.server.messages import notices, site_error_page
@@ -136,15 +135,9 @@ class RequestServer:
             response = self.notice_page("rate", 429, duration=duration)
             response.headers["retry-after"] = str(int(wait) + 1)
             return response
-        try:
-            data = await request.form(max_files=0, max_fields=20, max_part_size=4096)
-        except HTTPException:
+        fields = await read(request)
+        if fields is None:
             return self.notice_page("unreadable", 400)
-        fields: dict[str, list[str]] = {}
-        for name, value in data.multi_items():
-            if isinstance(value, UploadFile):
-                return self.notice_page("unreadable", 400)
-            fields.setdefault(name, []).append(value)
         if single(fields, f.HONEYPOT):
             return self.notice_page("refused", 400)
         result = validate(fields)
@@ -168,9 +161,9 @@ class RequestServer:
 
     async def _store(self, answers: db.Answers, nonce: str) -> int:
         """Store a request once per form token: a form sent twice gives the first one's id."""
-        self.database.check()
         request_id, new = await self.stores.store(answers, nonce)
-        # Deleted while it was written to: the row went to a file no one will read.
+        # Checked once the row is written: a file deleted before or while it was written to
+        # took the row where no one will read it (and one look is a system call fewer).
         self.database.check()
         if new:
             logs.info(log, "demande de kit n°\u00a0%d enregistrée", request_id)

@@ -44,7 +44,10 @@ class _Guarded(H11Protocol):
         self.opened = time.monotonic()
         self._header_timer: asyncio.TimerHandle | None = None
         self._write_timer: asyncio.TimerHandle | None = None
-        self._waiting_for: object = None  # the cycle current when the header timer was armed
+        # The wait for a request's headers: since when, and the cycle current when it began
+        # (a new request gives a new cycle).
+        self._waiting_since = 0.0
+        self._waiting_for: object = None
 
     def busy(self) -> bool:
         """Whether a request is being answered (else it is idle, or sending its headers)."""
@@ -77,21 +80,34 @@ class _Guarded(H11Protocol):
             self.transport.abort()
 
     def _arm_header_timer(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
+        """One timer per connection, armed when it opens. A response only notes that a new
+        wait begins (on_response_complete): the timer, when it fires, closes the connection
+        if that wait has lasted `header_timeout`, else fires again when it would have. (A
+        timer made and cancelled for every response cost more than the rest of the guards.)"""
+        self._waiting_since = self.loop.time()
         self._waiting_for = self.cycle
-        self._header_timer = self.loop.call_later(self.limits.header_timeout,
-                                                  self._header_timeout)
+        self._header_timer = self.loop.call_at(self._waiting_since + self.limits.header_timeout,
+                                               self._header_timeout)
 
     def _header_timeout(self) -> None:
-        self._header_timer = None
-        if self.cycle is self._waiting_for:  # no new request began: idle or headers too slow
-            self.close("request headers too slow")
+        now = self.loop.time()
+        if self.cycle is self._waiting_for:  # no new request since the wait began
+            due = self._waiting_since + self.limits.header_timeout
+            if now >= due:  # idle, or headers too slow
+                self._header_timer = None
+                self.close("request headers too slow")
+                return
+        else:  # a request is being answered: its response begins the next wait
+            due = now + self.limits.header_timeout
+        self._header_timer = self.loop.call_at(due, self._header_timeout)
 
     def on_response_complete(self) -> None:
+        # The next request's headers are due within header_timeout from now, whatever bytes
+        # trickle in. Noted before uvicorn starts on a request already received (pipelined):
+        # that one is a new cycle, being answered, not waited for.
+        self._waiting_since = self.loop.time()
+        self._waiting_for = self.cycle
         super().on_response_complete()
-        if not self.transport.is_closing():
-            self._arm_header_timer()  # the next request's headers, whatever bytes trickle in
 
     def pause_writing(self) -> None:
         super().pause_writing()

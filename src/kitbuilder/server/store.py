@@ -88,18 +88,22 @@ def _store_many_sqlite(engine: Engine, items: list[tuple[Answers, str]],
 
 
 def store_on_sqlite(engine: Engine, connection: Any, items: list[tuple[Answers, str]],
-                    forget_before: datetime, now: datetime) -> list[tuple[int, bool]]:
+                    forget_before: datetime | None, now: datetime) -> list[tuple[int, bool]]:
     """store_many's statements on one SQLite driver connection of `engine`'s database, in one
-    transaction; SQLAlchemy's exceptions for the driver's errors."""
+    transaction (tokens used before `forget_before` forgotten first, unless it is None);
+    SQLAlchemy's exceptions for the driver's errors."""
     stamp = _time_format(engine)
     at = stamp(now)
     results: list[tuple[int, bool]] = []
     try:
         cursor = connection.cursor()
         try:
-            # The driver opens the transaction before this first write, as it does for
-            # SQLAlchemy; the reads below are inside it.
-            cursor.execute(_SQLITE_FORGET_TOKENS, (stamp(forget_before),))
+            # The driver opens the transaction at the first write, as it does for SQLAlchemy
+            # (without the forgetting, after the first look for a token). Another process
+            # storing the same token in between breaks its primary key at the token's insert:
+            # everything is rolled back (IntegrityError), and the callers settle it.
+            if forget_before is not None:
+                cursor.execute(_SQLITE_FORGET_TOKENS, (stamp(forget_before),))
             for answers, nonce in items:
                 earlier = cursor.execute(_SQLITE_TOKEN_REQUEST, (nonce,)).fetchone()
                 if earlier is not None:

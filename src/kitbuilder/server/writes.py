@@ -97,9 +97,13 @@ class BatchedStores:
             for pragma in ("synchronous=NORMAL", "wal_autocheckpoint=0"):
                 self._inline.execute(f"PRAGMA {pragma}")
         now = db.utcnow()
+        # The used tokens past their lifetime are forgotten with every CHECKPOINT_EVERY-th
+        # store, not each one (a statement fewer): a token that old is refused by its
+        # signature before its row would be looked for.
+        forget = now - self.token_lifetime if self._since_checkpoint == 0 else None
         try:
             (stored,) = store.store_on_sqlite(self.engine, self._inline, [(answers, nonce)],
-                                              now - self.token_lifetime, now)
+                                              forget, now)
         except IntegrityError:
             return None
         except DBAPIError as exc:
