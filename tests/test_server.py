@@ -20,11 +20,12 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -35,6 +36,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, inspect
 
 from fixture_kit import write_kit
+from kitbuilder.render import downloads
 from kitbuilder.render.form import FormState
 from kitbuilder.render.form import form as form_html
 from kitbuilder.server import db
@@ -204,6 +206,21 @@ def test_a_valid_request_is_stored_once_and_its_links_download_the_kit(live: Liv
     columns = {c["name"] for c in inspect(live.engine).get_columns("kit_requests")}
     assert columns == {"id", "created_at", "function", "establishment_type", "department",
                        "establishment", "email", "consent_at"}
+
+
+def test_the_download_list_encoded_once_reads_as_the_list_made_anew() -> None:
+    """The server sends the list from pieces encoded once: the same bytes as the list made
+    and encoded for that token and date."""
+    listing = downloads.DownloadList(
+        downloads.KitFile("kit.zip", "Télécharger tout le kit", 123_456),
+        [("Fiches « à remplir »", (downloads.KitFile("fiche.docx", "Fiche d’équipe", 2048),)),
+         ("", (downloads.KitFile("récit.mp3", "Le récit", None),))])
+    for token, until in (("abc.DEF-_", datetime(2026, 12, 10, 15, 42, 59)),
+                         ("x<y&\"z", datetime(2027, 1, 1, 0, 0))):
+        moment = until.replace(tzinfo=ZoneInfo("Europe/Paris"))
+        made = listing.render(token, moment)
+        assert listing.render_utf8(token, moment) == made.encode("utf-8")
+        assert "Télécharger tout le kit" in made and html.escape(token) in made
 
 
 def test_a_form_sent_again_after_a_restart_stores_nothing_more(site: Path,

@@ -142,13 +142,26 @@ class DownloadList:
             raise AssertionError("the links come after the date")
         self._head = head
         self._pieces = tail.split(self._TOKEN)
+        self._utf8 = (head.encode("utf-8"), [piece.encode("utf-8") for piece in self._pieces])
 
     def render(self, token: str, until: datetime) -> str:
         return (self._head + _until(until.replace(second=0, microsecond=0))
                 + html_attr(token).join(self._pieces))
+
+    def render_utf8(self, token: str, until: datetime) -> bytes:
+        """render(), in UTF-8, from pieces encoded once (encoding the 11 kB of the list for
+        every download page was two thirds of what the server added to it)."""
+        head, pieces = self._utf8
+        return b"".join((head, _until_utf8(until.replace(second=0, microsecond=0)),
+                         html_attr(token).encode("utf-8").join(pieces)))
 
 
 @functools.lru_cache(maxsize=64)
 def _until(moment: datetime) -> str:
     """The sentence saying until when the links work (to the minute, so made once a minute)."""
     return html_text(f"Ces liens restent valables jusqu’au {french_date(moment)}.")
+
+
+@functools.lru_cache(maxsize=64)
+def _until_utf8(moment: datetime) -> bytes:
+    return _until(moment).encode("utf-8")

@@ -80,9 +80,9 @@ class KitPage:
         """What the form's marker carries: privacy page, zip name, files and their titles."""
         return self._load().meta
 
-    def render(self, region: str, title: str = "") -> bytes:
-        """The page with `region` in place of the form, its title prefixed with `title`, in
-        UTF-8."""
+    def render(self, region: str | bytes, title: str = "") -> bytes:
+        """The page with `region` (text, or already in UTF-8) in place of the form, its title
+        prefixed with `title`, in UTF-8."""
         parsed = self._load()
         before = parsed.titled.get(title)
         if before is None:
@@ -91,4 +91,5 @@ class KitPage:
                 text = _TITLE.sub(lambda m: f"<title>{html.escape(title)} – {m[1]}</title>",
                                   text, count=1)
             before = parsed.titled[title] = text.encode("utf-8")
-        return b"".join((before, region.encode("utf-8"), parsed.after))  # one copy, not two
+        encoded = region if isinstance(region, bytes) else region.encode("utf-8")
+        return b"".join((before, encoded, parsed.after))  # one copy, not two
