@@ -13,6 +13,7 @@ import json
 import re
 import socket
 import time
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -26,7 +27,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from kitbuilder.render.form import DEPARTMENTS
-from kitbuilder.server import db
+from kitbuilder.server import db, forms
 from kitbuilder.server.tokens import Tokens
 from test_server import SECRET, VALID, form_token, running, settings_for, site  # noqa: F401
 
@@ -476,3 +477,20 @@ def test_the_access_log_tells_a_broken_body_from_a_server_error(live: Live, capl
     assert answer is not None and answer.status == 400
     lines = _access_lines(caplog)
     assert lines == [lines[0]] and lines[0].startswith("POST /kit/demande - (interrompue)"), lines
+
+
+# --- Tidying a field's text ------------------------------------------------------------------
+
+
+def _clean_text_by_each_character(value: str) -> tuple[str, bool]:
+    """forms._clean_text without its shortcut for text with nothing to remove."""
+    value = unicodedata.normalize("NFC", value)
+    kept = "".join(c for c in value
+                   if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co") or c in "\t\n\r")
+    return " ".join(kept.split()), len(kept) != len(value)
+
+
+@given(st.one_of(st.text(max_size=40), ODD_TEXT))
+@settings(max_examples=500, deadline=None)
+def test_a_fields_text_is_tidied_alike_with_the_shortcut_or_without(value: str) -> None:
+    assert forms._clean_text(value) == _clean_text_by_each_character(value)

@@ -250,13 +250,13 @@ def create_app(settings: Settings, tokens: Tokens | None = None) -> Starlette:
                               settings.form_lifetime)
     server = RequestServer(settings, tokens)
     kit = settings.kit_path
-    routes = [
+    routes = [  # tried in order: a request's path is matched against each until one fits
         Route(kit, server.kit, methods=["GET"]),
+        Route(f"{kit}{f.ACTION}", server.submit, methods=["POST"]),
+        Route(f"{kit}{f.DOWNLOAD}", server.download, methods=["GET"]),
+        Route(f"{kit}{f.ACTION}", server.form_redirect, methods=["GET"]),
         Route(kit.rstrip("/"), server.kit_folder, methods=["GET"]),
         Route(f"{kit}index.html", server.kit, methods=["GET"]),
-        Route(f"{kit}{f.ACTION}", server.submit, methods=["POST"]),
-        Route(f"{kit}{f.ACTION}", server.form_redirect, methods=["GET"]),
-        Route(f"{kit}{f.DOWNLOAD}", server.download, methods=["GET"]),
         Route(f"{kit}{notify.UNSUBSCRIBE}", server.unsubscribe, methods=["GET", "POST"]),
         Route(f"{kit}{layout.FILES}/{{name:path}}", server.kit_file, methods=["GET"]),
         Mount("/", SiteFiles(settings.site_dir, (f"{kit.strip('/')}/{layout.FILES}",

@@ -105,6 +105,8 @@ def _clean_text(value: str) -> tuple[str, bool]:
     """Text with spaces tidied and control or invisible format characters removed; and
     whether any were removed (a pasted value may carry them: the visitor should check it)."""
     value = unicodedata.normalize("NFC", value)
+    if value.isprintable():  # no character of the « Other » categories: nothing to remove
+        return " ".join(value.split()), False
     kept = "".join(c for c in value
                    if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co") or c in "\t\n\r")
     return " ".join(kept.split()), len(kept) != len(value)
