@@ -231,7 +231,8 @@ class RequestServer:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-            await run_in_threadpool(self.stores.close)
+            await run_in_threadpool(self.stores.close_writer)
+            self.stores.close()  # the loop's connection, on the loop
             self.engine.dispose()
 
     async def _purge_daily(self) -> None:

@@ -47,12 +47,19 @@ class BatchedStores:
         self._inline: sqlite3.Connection | None = None
         self._since_checkpoint = 0
 
-    def close(self) -> None:
-        """Wait for the batch being written, then end the writer's thread and close the
-        loop's connection (another store starts them again)."""
+    def close_writer(self) -> None:
+        """Wait for the batch being written, then end the writer's thread (this blocks: call
+        it off the event loop)."""
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.shutdown(wait=True)
+
+    def close(self) -> None:
+        """close_writer(), then close the event loop's own connection: call it on the loop,
+        the one thread that connection is used on (closed from another while a store ran
+        there, it crashed the process), after close_writer() from a worker when a batch may
+        be being written. Another store starts them again."""
+        self.close_writer()
         inline, self._inline = self._inline, None
         if inline is not None:
             inline.close()
