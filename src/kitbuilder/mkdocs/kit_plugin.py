@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -82,6 +83,12 @@ class KitPlugin(BasePlugin[KitConfig]):
         say_nav_in_french(Path(config.config_file_path), Path(config.docs_dir), self.config.url)
         config.extra_css.extend(inputs.STYLESHEETS)
         config.extra_javascript.extend(inputs.SCRIPTS)
+        # Material's first inline script names the site's root relative to each page (« . »,
+        # « .. », « ../.. »): a text, and so a CSP hash, per page depth, unless extra.scope
+        # names the root. Served where site_url says, the root is the same either way: one
+        # script and one hash, the CSP header of every response 216 bytes shorter.
+        if config.site_url and "scope" not in config.extra:
+            config.extra["scope"] = urlsplit(config.site_url).path or "/"
         if "attr_list" not in config.markdown_extensions:  # the kit's pages use { .class }
             config.markdown_extensions.append("attr_list")
         kit_dir = self._path(config, self.config.kit_dir)
