@@ -211,16 +211,17 @@ def test_a_valid_request_is_stored_once_and_its_links_download_the_kit(live: Liv
 def test_the_download_list_encoded_once_reads_as_the_list_made_anew() -> None:
     """The server sends the list from pieces encoded once: the same bytes as the list made
     and encoded for that token and date."""
-    listing = downloads.DownloadList(
-        downloads.KitFile("kit.zip", "Télécharger tout le kit", 123_456),
-        [("Fiches « à remplir »", (downloads.KitFile("fiche.docx", "Fiche d’équipe", 2048),)),
-         ("", (downloads.KitFile("récit.mp3", "Le récit", None),))])
+    bundle = downloads.KitFile("kit.zip", "Télécharger tout le kit", 123_456)
+    groups = [("Fiches « à remplir »", (downloads.KitFile("fiche.docx", "Fiche d’équipe", 2048),)),
+              ("", (downloads.KitFile("récit.mp3", "Le récit", None),))]
+    listing = downloads.DownloadList(bundle, groups)
     for token, until in (("abc.DEF-_", datetime(2026, 12, 10, 15, 42, 59)),
                          ("x<y&\"z", datetime(2027, 1, 1, 0, 0))):
         moment = until.replace(tzinfo=ZoneInfo("Europe/Paris"))
-        made = listing.render(token, moment)
-        assert listing.render_utf8(token, moment) == made.encode("utf-8")
+        made = downloads.downloads(bundle, groups, token, moment)
+        assert listing.render(token, moment) == made.encode("utf-8")
         assert "Télécharger tout le kit" in made and html.escape(token) in made
+        assert "jusqu’au" in made and made.count(html.escape(token)) == 3
 
 
 def test_a_form_sent_again_after_a_restart_stores_nothing_more(site: Path,

@@ -106,8 +106,9 @@ def _link(item: KitFile, token: str, css: str = "") -> str:
 
 
 def downloads(bundle: KitFile, groups: Sequence[FileGroup], token: str, until: datetime) -> str:
-    """The thank-you message and every file's link carrying the token, grouped as on the page."""
-    return DownloadList(bundle, groups).render(token, until)
+    """The thank-you message and every file's link carrying the token, grouped as on the page,
+    made anew: what DownloadList.render gives from its pieces made once (the tests check)."""
+    return _list(bundle, groups, token, _until(until.replace(second=0, microsecond=0)))
 
 
 def _list(bundle: KitFile, groups: Sequence[FileGroup], token: str, until: str) -> str:
@@ -140,28 +141,23 @@ class DownloadList:
         head, tail = _list(bundle, groups, self._TOKEN, self._UNTIL).split(self._UNTIL)
         if self._TOKEN in head:
             raise AssertionError("the links come after the date")
-        self._head = head
-        self._pieces = tail.split(self._TOKEN)
-        self._utf8 = (head.encode("utf-8"), [piece.encode("utf-8") for piece in self._pieces])
+        # In UTF-8 already: encoding the 11 kB of the list for every download page was two
+        # thirds of what the server added to the page.
+        self._head = head.encode("utf-8")
+        self._pieces = [piece.encode("utf-8") for piece in tail.split(self._TOKEN)]
 
-    def render(self, token: str, until: datetime) -> str:
-        return (self._head + _until(until.replace(second=0, microsecond=0))
-                + html_attr(token).join(self._pieces))
-
-    def render_utf8(self, token: str, until: datetime) -> bytes:
-        """render(), in UTF-8, from pieces encoded once (encoding the 11 kB of the list for
-        every download page was two thirds of what the server added to it)."""
-        head, pieces = self._utf8
-        return b"".join((head, _until_utf8(until.replace(second=0, microsecond=0)),
-                         html_attr(token).encode("utf-8").join(pieces)))
+    def render(self, token: str, until: datetime) -> bytes:
+        """downloads(…, token, until), in UTF-8."""
+        return b"".join((self._head, _until_utf8(until.replace(second=0, microsecond=0)),
+                         html_attr(token).encode("utf-8").join(self._pieces)))
 
 
-@functools.lru_cache(maxsize=64)
 def _until(moment: datetime) -> str:
-    """The sentence saying until when the links work (to the minute, so made once a minute)."""
+    """The sentence saying until when the links work."""
     return html_text(f"Ces liens restent valables jusqu’au {french_date(moment)}.")
 
 
 @functools.lru_cache(maxsize=64)
 def _until_utf8(moment: datetime) -> bytes:
+    """_until(moment) in UTF-8 (to the minute, so made once a minute)."""
     return _until(moment).encode("utf-8")

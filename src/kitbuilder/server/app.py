@@ -175,7 +175,7 @@ class RequestServer:
         if checked.refusal is not None or checked.issued is None or token is None:
             return self.back_to_form(request, checked.refusal or Refusal.INVALID)
         until = self.tokens.expiry(checked.issued).astimezone(PARIS)
-        body = self.files.listing(self.page).render_utf8(token, until)
+        body = self.files.listing(self.page).render(token, until)
         html = self.page.render(body, "Téléchargement")
         return HTMLResponse(html, headers={"cache-control": "no-store"})
 
