@@ -82,10 +82,11 @@ async def read(request: Request) -> dict[str, list[str]] | None:
             data = await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=4096)
         except HTTPException:
             return None
-        sent = data.multi_items()
-        if any(isinstance(value, UploadFile) for _, value in sent):
-            return None
-        pairs = [(name, value) for name, value in sent if isinstance(value, str)]
+        pairs = []
+        for name, value in data.multi_items():
+            if isinstance(value, UploadFile):
+                return None
+            pairs.append((name, value))
     fields: dict[str, list[str]] = {}
     for name, value in pairs:
         fields.setdefault(name, []).append(value)
