@@ -1,20 +1,24 @@
 """Load test of the request server against a bare floor, on loopback, in one run.
 
 Starts `kitbuilder serve` on 127.0.0.1 (a free port, a fresh SQLite file in a temporary
-folder, the rate limit lifted), fetches N kit pages (each with its form token), then posts the
-N requests with C of them in flight at a time, following each answer to its download page.
-Then does the same against benchmarks/bare_server.py: a bare Starlette app under the same
-uvicorn settings serving the same page from memory and inserting each post into SQLite.
-Prints, per round, server and concurrency level: kit pages per second and their p99,
-submissions (POST + the download page it leads to) per second and their p50/p99, the 2xx
-answers and the rows stored, which must be equal; then each of our rates as a share of the
-floor's. Targets (issue 16): kit page >= 0.6 of the floor, post >= 0.5, p99 < 100 ms at 50
-clients.
+folder, the rate limit lifted) and benchmarks/bare_server.py beside it: a bare Starlette app
+under the same uvicorn settings serving the same page from memory and inserting each post
+into SQLite. At each concurrency level C, fetches N kit pages from each (each with its form
+token), then posts the N requests with C of them in flight at a time, following each answer
+to its download page. Prints, per round, server and level: kit pages per second and their
+p99, submissions (POST + the download page it leads to) per second and their p50/p99, the
+2xx answers and the rows stored, which must be equal; then each of our rates as a share of
+the floor's. Targets (issue 16): kit page >= 0.6 of the floor, post >= 0.5, p99 < 100 ms at
+50 clients.
 
-Why rounds: on a shared virtual machine the CPU a request costs varies by a third from one
-minute to the next (the same server measured 0.28 then 0.43 ms a page), which is more than the
-margins being checked. Each round measures both servers at each level one after the other (in
-turn first), and a share is the median over the rounds of the share measured within a round.
+Why blocks and rounds: on a shared virtual machine the CPU a request costs drifts by a third
+within seconds (the floor measured 0.11 then 0.19 ms a page in two minutes), more than the
+margins being checked. So a level's requests are cut into blocks (10 by default) that go to
+the two servers in turn, ours then the floor then the floor then ours, and each server's
+CPU is summed over its blocks: both meet the same moments of the machine. (Measured whole,
+one server after the other, the shares of single rounds spread from 0.44 to 1.29 of the
+floor; in blocks, from 0.59 to 0.90.) A share is the median over the rounds of the share
+measured within a round.
 
     .venv/bin/python benchmarks/load_server.py              # 300 requests at 1, 10, 50, 3 rounds
     .venv/bin/python benchmarks/load_server.py -n 1000 --rounds 5 -c 20 --site site
@@ -39,6 +43,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
+
+from sqlalchemy import Engine
 
 from kitbuilder.render import form as f
 from kitbuilder.server import db
@@ -166,57 +172,97 @@ class Connection:
             self.writer.close()
 
 
-async def run_level(round_: int, server: str, url: str, engine, total: int,
-                    concurrency: int, pid: int) -> Level:
-    host, port = url.removeprefix("http://").split(":")
-    connections = [Connection(host, int(port)) for _ in range(concurrency)]
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    tokens: list[str] = [""] * total
-    for i in range(total):
-        queue.put_nowait(i)
+@dataclass
+class _Side:
+    """One server's share of a level while it runs: its clients, and what they measured."""
 
-    page_latencies: list[float] = []
+    url: str
+    engine: Engine
+    pid: int
+    connections: list[Connection]
+    tokens: list[str]
+    page_latencies: list[float]
+    latencies: list[float]
+    page_seconds: float = 0.0
+    seconds: float = 0.0
+    page_cpu: float = 0.0
+    post_cpu: float = 0.0
+    ok: int = 0
+    before: int = 0
+
+
+async def _pages(side: _Side, indices: range) -> None:
+    """Kit pages `indices`, each with its form token, over the side's connections at once."""
+    queue = list(indices)[::-1]
 
     async def fetch(connection: Connection) -> None:
-        while not queue.empty():
-            i = queue.get_nowait()
+        while queue:
+            i = queue.pop()
             started = time.perf_counter()
             _, _, page = await connection.request("GET", "/kit/")
-            page_latencies.append(time.perf_counter() - started)
-            tokens[i] = re.search(rf'name="{f.CSRF}" value="([^"]*)"'.encode(), page)[1].decode()
+            side.page_latencies.append(time.perf_counter() - started)
+            side.tokens[i] = re.search(rf'name="{f.CSRF}" value="([^"]*)"'.encode(),
+                                       page)[1].decode()
 
-    cpu = cpu_seconds(pid)
-    started = time.perf_counter()
-    await asyncio.gather(*(fetch(c) for c in connections))
-    page_seconds = time.perf_counter() - started
-    page_cpu, cpu = cpu_seconds(pid) - cpu, cpu_seconds(pid)
-    before = db.count(engine)
-    latencies: list[float] = []
-    ok = 0
-    for i in range(total):
-        queue.put_nowait(i)
+    cpu, started = cpu_seconds(side.pid), time.perf_counter()
+    await asyncio.gather(*(fetch(c) for c in side.connections))
+    side.page_seconds += time.perf_counter() - started
+    side.page_cpu += cpu_seconds(side.pid) - cpu
+
+
+async def _posts(side: _Side, indices: range) -> None:
+    """The requests `indices` posted, each answer followed to its download page."""
+    queue = list(indices)[::-1]
 
     async def post(connection: Connection) -> None:
-        nonlocal ok
-        while not queue.empty():
-            i = queue.get_nowait()
-            body = urlencode({**answers(i), f.CSRF: tokens[i]}).encode()
+        while queue:
+            i = queue.pop()
+            body = urlencode({**answers(i), f.CSRF: side.tokens[i]}).encode()
             started = time.perf_counter()
             status, headers, _ = await connection.request("POST", f"/kit/{f.ACTION}", body)
             if status == 303:  # to the download page, as a browser goes
                 status, _, page = await connection.request(
                     "GET", headers["location"].split("#")[0])
-                ok += 200 <= status < 300 and b"kit-files" in page
-            latencies.append(time.perf_counter() - started)
+                side.ok += 200 <= status < 300 and b"kit-files" in page
+            side.latencies.append(time.perf_counter() - started)
 
-    started = time.perf_counter()
-    await asyncio.gather(*(post(c) for c in connections))
-    seconds = time.perf_counter() - started
-    for connection in connections:
-        connection.close()
-    post_cpu = cpu_seconds(pid) - cpu
-    return Level(round_, server, concurrency, total, page_seconds, page_latencies, seconds,
-                 latencies, ok, db.count(engine) - before, page_cpu, post_cpu)
+    cpu, started = cpu_seconds(side.pid), time.perf_counter()
+    await asyncio.gather(*(post(c) for c in side.connections))
+    side.seconds += time.perf_counter() - started
+    side.post_cpu += cpu_seconds(side.pid) - cpu
+
+
+async def run_level(round_: int, running: dict[str, tuple[str, Engine, int]], total: int,
+                    concurrency: int, blocks: int) -> dict[str, Level]:
+    """Every server at one level: `total` kit pages, then `total` posts, in `blocks` blocks
+    that go to the servers in turn (ours, the floor, the floor, ours…), so that both meet the
+    same moments of a machine whose speed drifts within seconds. A block holds at least four
+    requests per client, so that all of them are kept busy for most of it: fewer blocks at
+    high concurrency when `total` is small."""
+    blocks = max(1, min(blocks, total // (4 * concurrency)))
+    sides = {}
+    for name, (url, engine, pid) in running.items():
+        host, port = url.removeprefix("http://").split(":")
+        sides[name] = _Side(url, engine, pid,
+                            [Connection(host, int(port)) for _ in range(concurrency)],
+                            [""] * total, [], [])
+    cuts = [total * b // blocks for b in range(blocks + 1)]
+    order = list(sides.values())
+    for step in (_pages, _posts):
+        if step is _posts:
+            for side in order:
+                side.before = db.count(side.engine)
+        for b in range(blocks):
+            for side in (order if (b + round_) % 2 else order[::-1]):
+                await step(side, range(cuts[b], cuts[b + 1]))
+    levels = {}
+    for name, side in sides.items():
+        for connection in side.connections:
+            connection.close()
+        levels[name] = Level(round_, name, concurrency, total, side.page_seconds,
+                             side.page_latencies, side.seconds, side.latencies, side.ok,
+                             db.count(side.engine) - side.before, side.page_cpu, side.post_cpu)
+    return levels
 
 
 def start_server(command: list[str], data: Path, name: str) -> tuple[subprocess.Popen, str]:
@@ -249,11 +295,10 @@ def servers(site: Path) -> dict[str, list[str]]:
     }
 
 
-async def measure(total: int, levels: list[int], rounds: int,
+async def measure(total: int, levels: list[int], rounds: int, blocks: int,
                   site: Path) -> dict[str, list[list[Level]]]:
-    """Both servers started at once; in each round, at each level, ours and the floor one
-    after the other (in turn first), so that a machine shared with other work loads both
-    alike. Returns, per server, the rounds' levels."""
+    """Both servers started at once; in each round, at each level, ours and the floor in
+    turn, block by block (run_level). Returns, per server, the rounds' levels."""
     results: dict[str, list[list[Level]]] = {name: [] for name in servers(site)}
     with contextlib.ExitStack() as stack:
         running = {}
@@ -270,10 +315,11 @@ async def measure(total: int, levels: list[int], rounds: int,
             for levels_done in results.values():
                 levels_done.append([])
             for concurrency in levels:
-                order = list(running.items())
-                for name, (process, url, engine) in order[::-1] if round_ % 2 == 0 else order:
-                    level = await run_level(round_, name, url, engine, total, concurrency,
-                                            process.pid)
+                measured = await run_level(
+                    round_, {name: (url, engine, process.pid)
+                             for name, (process, url, engine) in running.items()},
+                    total, concurrency, blocks)
+                for name, level in measured.items():
                     results[name][-1].append(level)
                     print(level.row(), flush=True)
     return results
@@ -320,21 +366,25 @@ def main() -> int:
                         help=f"levels, comma-separated (each at most {MAX_CONCURRENCY})")
     parser.add_argument("--rounds", type=int, default=3,
                         help=f"rounds of every level (at most {MAX_ROUNDS})")
+    parser.add_argument("--blocks", type=int, default=10,
+                        help="blocks a level's requests are cut into, given to the servers in "
+                             "turn (at most the requests)")
     parser.add_argument("--site", type=Path, default=ROOT / "site", help="built site")
     parser.add_argument("--timeout", type=float, default=900, help="seconds for the whole run")
     args = parser.parse_args()
     total = max(1, min(args.requests, MAX_REQUESTS))
     levels = [max(1, min(int(c), MAX_CONCURRENCY)) for c in args.concurrency.split(",")]
     rounds = max(1, min(args.rounds, MAX_ROUNDS))
+    blocks = max(1, min(args.blocks, total))
     if not (args.site / "kit" / "index.html").is_file():
         sys.exit(f"{args.site}: no built site; run ./scripts/build first")
-    print(f"loopback, SQLite in temporary folders; {total} requests per level, {rounds} "
-          "round(s)\n")
+    print(f"loopback, SQLite in temporary folders; {total} requests per level in {blocks} "
+          f"block(s), {rounds} round(s)\n")
     print(HEADER)
 
     try:
-        results = asyncio.run(asyncio.wait_for(measure(total, levels, rounds, args.site.resolve()),
-                                               args.timeout))
+        results = asyncio.run(asyncio.wait_for(
+            measure(total, levels, rounds, blocks, args.site.resolve()), args.timeout))
     except TimeoutError:
         print(f"stopped: the run took longer than {args.timeout:.0f} s", file=sys.stderr)
         return 1
