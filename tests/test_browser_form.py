@@ -4,6 +4,8 @@ it), once with it on (no CSP violation, no console error, nothing fetched from e
 
 from __future__ import annotations
 
+import http.server
+import threading
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -128,3 +130,47 @@ def test_with_javascript_the_pages_run_under_their_csp_without_an_error(
         expect(page.get_by_text("se téléchargent après ce court formulaire")).to_be_visible()
         assert visit.console == []
         assert visit.elsewhere == []
+
+
+class _Framing(http.server.BaseHTTPRequestHandler):
+    """Another site's page (another port: another origin) framing the kit page at `target`."""
+
+    target = ""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        body = (f'<!doctype html><title>Autre site</title><iframe src="{self.target}">'
+                "</iframe>").encode()
+        self.send_response(200)
+        self.send_header("content-type", "text/html; charset=utf-8")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def test_another_site_cannot_show_the_form_in_a_frame(server: tuple[str, str]) -> None:
+    """A page of another origin that frames the kit page (to dress it up as its own, or to
+    make a visitor click through it) gets Chromium's error page in the frame: the CSP's
+    frame-ancestors 'none', the only framing rule the server sends, refuses it. (Without it
+    the frame shows the form: checked by taking the directive out.) The other site is a real
+    server on loopback, as the kit's is: Chromium would refuse a public page framing a
+    loopback one for that reason alone."""
+    base, _ = server
+    handler = type("Framing", (_Framing,), {"target": f"{base}/kit/"})
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        with _browse(base, javascript=True) as visit:
+            page = visit.page
+            page.goto(f"http://127.0.0.1:{other.server_address[1]}/")
+            expect(page.locator("iframe")).to_be_attached()
+            framed = page.frames[1]
+            framed.wait_for_load_state()
+            assert framed.url.startswith("chrome-error://"), framed.url
+            assert framed.query_selector("#kit-request") is None
+            assert any("frame-ancestors 'none'" in line for line in visit.console), visit.console
+    finally:
+        other.shutdown()
+        other.server_close()

@@ -627,7 +627,7 @@ def test_pages_carry_a_strict_csp_that_allows_exactly_the_themes_inline_scripts(
     # site_url does (extra.scope), not relative to each page's depth.
     assert len(stored["scripts"]) <= 4
     assert re.search(r'__md_scope=new URL\("/",location\)', answer.text)
-    for name, value in {"x-content-type-options": "nosniff", "x-frame-options": "DENY",
+    for name, value in {"x-content-type-options": "nosniff",
                         "referrer-policy": "no-referrer"}.items():
         assert answer.headers[name] == value
     assert "server" not in answer.headers
@@ -654,7 +654,7 @@ def test_a_redirect_carries_the_headers_that_apply_to_a_redirect(live: Live) -> 
     assert answer.headers["referrer-policy"] == "no-referrer"
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["cross-origin-opener-policy"] == "same-origin"
-    for document_only in ("content-security-policy", "x-frame-options", "permissions-policy"):
+    for document_only in ("content-security-policy", "permissions-policy"):
         assert document_only not in answer.headers
         assert document_only in target.headers
 
