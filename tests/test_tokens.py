@@ -5,12 +5,15 @@ is: tokens handed out before stay valid, and the reverse."""
 
 from __future__ import annotations
 
+import re
+import secrets
+import threading
 from datetime import timedelta
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from kitbuilder.server.tokens import Refusal, Tokens
+from kitbuilder.server.tokens import Nonces, Refusal, Tokens
 
 SECRET = "a-secret-key-of-forty-characters-000000"
 NOW = 1_796_000_000  # in 2026
@@ -91,3 +94,24 @@ def test_only_the_latest_download_tokens_are_kept() -> None:
     made = [ours.download(i) for i in range(1, 1000)]
     assert len(ours._issued) == 256 and made[-1] in ours._issued and made[0] not in ours._issued
     assert ours.check_download(made[0]).value == 1  # verified, as any other
+
+
+def test_form_nonces_are_random_and_never_repeat_across_batches_and_threads() -> None:
+    """The nonces come from the system 256 at a time: the same shape as
+    secrets.token_urlsafe(12), none twice, over several batches drawn by four threads."""
+    nonces = Nonces(batch=7)  # small batches: many refills
+    drawn: list[str] = []
+
+    def draw() -> None:
+        drawn.extend(nonces.next() for _ in range(2000))
+
+    threads = [threading.Thread(target=draw) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(drawn) == 8000 and len(set(drawn)) == 8000
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{16}", nonce) for nonce in drawn)
+    assert len(secrets.token_urlsafe(12)) == 16
+    # Random, not a counter: each of the 64 characters turns up in each position.
+    assert all(len({nonce[i] for nonce in drawn}) == 64 for i in range(16))
