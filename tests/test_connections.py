@@ -256,7 +256,9 @@ def test_a_line_written_straight_reads_as_its_record_would(monkeypatch) -> None:
     now = 1_796_000_000_123_456_789
     monkeypatch.setattr(logs.time, "time_ns", lambda: now)
     straight, recorded = io.StringIO(), io.StringIO()
-    assert _handler(straight).line("kitbuilder.server.access", "GET /kit/ 200 3 ms")
+    handler = _handler(straight)
+    assert handler.line("kitbuilder.server.access", "GET /kit/ 200 3 ms")
+    handler.flush()
     record = logging.LogRecord("kitbuilder.server.access", logging.INFO, "", 0,
                                "GET /kit/ 200 3 ms", None, None)
     record.created, record.msecs = now / 1e9, 123.0
@@ -296,6 +298,7 @@ def test_the_servers_lines_take_the_short_way_only_when_nothing_else_sees_them(
         with monkeypatch.context() as patch:
             patch.setattr(logs.access, "makeRecord", no_record)
             logs.access_line({"method": "GET", "path": "/"}, 200, False, time.perf_counter())
+        stderr.flush()
         assert stream.getvalue().count("kitbuilder.server.access: GET / 200 ") == 1
         logs.access.addHandler(capture)
         logs.access_line({"method": "GET", "path": "/b"}, 404, False, time.perf_counter())
@@ -314,3 +317,50 @@ def replace_msg(record: logging.LogRecord) -> logging.LogRecord:
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
+
+
+def test_the_servers_lines_wait_in_a_batch_and_never_pass_another_record() -> None:
+    """Lines wait (at most BATCH of them); any other record writes them first, so the log
+    keeps its order; flush() writes what is left."""
+    stream = io.StringIO()
+    handler = _handler(stream)
+    for n in range(ServerHandler.BATCH - 1):
+        assert handler.line("kitbuilder.server.access", f"GET /{n} 200 1 ms")
+    assert stream.getvalue() == ""
+    handler.line("kitbuilder.server.access", "GET /last 200 1 ms")
+    assert stream.getvalue().count(" INFO kitbuilder.server.access: GET /") == ServerHandler.BATCH
+    handler.line("kitbuilder.server.access", "GET /after 200 1 ms")
+    handler.emit(logging.LogRecord("kitbuilder.server", logging.WARNING, __file__, 1,
+                                   "base de données lente", None, None))
+    handler.line("kitbuilder.server.access", "GET /then 200 1 ms")
+    lines = stream.getvalue().splitlines()
+    assert lines[-2].endswith("GET /after 200 1 ms") and lines[-1].endswith("lente")
+    handler.flush()
+    assert stream.getvalue().splitlines()[-1].endswith("GET /then 200 1 ms")
+
+
+def test_the_running_servers_access_line_is_written_within_a_second_or_two(
+        site: Path, tmp_path: Path) -> None:
+    """One request, then none: its access line reaches the log while the server runs (the
+    server flushes its lines every second), not only when it stops."""
+    port = _free_port()
+    log = tmp_path / "server.log"
+    command = [sys.executable, "-m", "kitbuilder.cli", "serve", "--site", str(site),
+               "--port", str(port), "--database-url", f"sqlite:///{tmp_path / 'db.sqlite3'}"]
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, stdout=out, stderr=out,
+                                  env={**os.environ, "SECRET_KEY": SECRET})
+    try:
+        deadline = time.monotonic() + 30
+        while "le serveur répond sur" not in log.read_text(errors="replace"):
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        assert httpx.get(f"http://127.0.0.1:{port}/kit/guide/", timeout=5).status_code == 200
+        answered = time.monotonic()
+        while "GET /kit/guide/ 200" not in log.read_text(errors="replace"):
+            assert time.monotonic() - answered < 5, log.read_text()
+            time.sleep(0.05)
+        assert server.poll() is None  # written while it runs
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -239,13 +239,16 @@ class RequestServer:
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
         await run_in_threadpool(db.migrate, self.engine)
         await run_in_threadpool(self.purge_old)
-        task = asyncio.create_task(self._purge_daily())
+        tasks = [asyncio.create_task(self._purge_daily()), asyncio.create_task(logs.flush_every())]
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            for handler in log.handlers:
+                handler.flush()
             await run_in_threadpool(self.stores.close_writer)
             self.stores.close()  # the loop's connection, on the loop
             self.engine.dispose()
