@@ -137,7 +137,7 @@ class _Framing(http.server.BaseHTTPRequestHandler):
 
     target = ""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         body = (f'<!doctype html><title>Autre site</title><iframe src="{self.target}">'
                 "</iframe>").encode()
         self.send_response(200)

@@ -56,7 +56,7 @@ _KIT_PAGE_HEADERS = ((b"content-type", b"text/html; charset=utf-8"),
 class _Ready(Response):
     """A 200 whose body is already bytes and whose headers are known: what HTMLResponse's
     constructor works out for the kit page (its body rendered, its headers encoded from a
-    mapping), about a quarter of what the page's handler cost, is skipped."""
+    mapping), about 2 of the 8 µs the page's handler took, is skipped."""
 
     def __init__(self, body: bytes, headers: tuple[tuple[bytes, bytes], ...]) -> None:
         self.status_code = 200

@@ -20,8 +20,8 @@ from kitbuilder.server.page import RECHECK
 
 # No X-Frame-Options: the CSP's frame-ancestors 'none' says the same to every browser still
 # maintained, which then ignore X-Frame-Options (CSP level 2); each header is checked again by
-# h11 on every response (about 1.5 µs apiece). No interest-cohort: FLoC was withdrawn, and
-# Chromium reports the unknown feature.
+# h11 on every response (about 2.5 µs apiece). No interest-cohort: FLoC, the feature it
+# turned off, was withdrawn.
 _HEADERS = {
     "x-content-type-options": "nosniff",
     # Download links carry their token in the URL: never send it to another site.
