@@ -35,12 +35,22 @@ class Audit:
 
 # Each column head of the sheets' writing tables, and on how many lines its words wrap (the
 # distinct tops of its text's boxes: a cell is as tall as its row).
-HEAD_LINES = """() => [...document.querySelectorAll('table.kit-fill thead th')].map(th => {
-    const range = document.createRange();
-    range.selectNodeContents(th);
-    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
-    return [th.textContent.trim(), tops.size];
-})"""
+# Each column head of a writing table, and of any table of five columns or more, with the
+# number of lines it takes and whether it is a writing table's.
+HEAD_LINES = """() => [...document.querySelectorAll('.md-typeset table')]
+    .filter(t => t.classList.contains('kit-fill') || t.querySelectorAll('thead th').length >= 5)
+    .flatMap(t => [...t.querySelectorAll('thead th')].map(th => {
+        const range = document.createRange();
+        range.selectNodeContents(th);
+        const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        return [th.textContent.trim(), tops.size, t.classList.contains('kit-fill')];
+    }))"""
+
+
+def _cramped(text: str, lines: int, writing: bool) -> bool:
+    """A writing table's head takes two lines at most; another table's, no more than one
+    line per two of its words (« Quand et combien / de temps », never a word per line)."""
+    return lines > (2 if writing else max(2, -(-len(text.split()) // 2)))
 
 
 def _pages(site: Path) -> list[str]:
@@ -94,7 +104,8 @@ def audit(built_site: Path, base_url: str, browser) -> Audit:
         if width > 360:
             found.overflow.append(f"{path}: {width} px wide at 360 px")
         found.cramped += [f"{path}: « {text} » on {lines} lines at 360 px"
-                          for text, lines in small.evaluate(HEAD_LINES) if lines > 2]
+                          for text, lines, writing in small.evaluate(HEAD_LINES)
+                          if _cramped(text, lines, writing)]
         small.close()
     found.cookies = [c["name"] for c in desktop.cookies() + phone.cookies()]
     desktop.close()
@@ -126,7 +137,8 @@ def test_every_page_fits_a_360px_phone(audit: Audit) -> None:
 def test_table_heads_read_on_a_phone(audit: Audit) -> None:
     """A writing table's column head wraps on two lines at most at 360 px: the follow-up
     table of « Idées d'amélioration et suivi » once stacked « Où / en / est- / on » a word
-    per line (a table of many columns scrolls in its region instead)."""
+    per line, and the cost estimate's table « Coût / horaire / chargé » (a table of many
+    columns keeps a minimum width and scrolls in its region instead)."""
     assert audit.cramped == []
 
 
