@@ -247,8 +247,7 @@ class RequestServer:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            for handler in log.handlers:
-                handler.flush()
+            logs.flush_lines()
             await run_in_threadpool(self.stores.close_writer)
             self.stores.close()  # the loop's connection, on the loop
             self.engine.dispose()

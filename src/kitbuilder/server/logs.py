@@ -178,13 +178,18 @@ class ServerHandler(logging.StreamHandler[TextIO]):
         super().emit(record)
 
 
+def flush_lines() -> None:
+    """Write the lines the server log's handlers hold (ServerHandler batches them)."""
+    for handler in log.handlers:
+        handler.flush()
+
+
 async def flush_every(seconds: float = 1.0) -> None:
-    """Flush the server log's handlers every `seconds`, so that no line waits longer (run
-    by the request server while it serves)."""
+    """flush_lines() every `seconds`, so that no line waits longer (run by the request
+    server while it serves)."""
     while True:
         await asyncio.sleep(seconds)
-        for handler in log.handlers:
-            handler.flush()
+        flush_lines()
 
 
 def _server_handler(logger: logging.Logger) -> ServerHandler | None:
