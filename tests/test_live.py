@@ -4,11 +4,13 @@ once the mistake is fixed, without a reload or a restart."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,10 +18,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
 from playwright.sync_api import Page, expect, sync_playwright
 
 from browser import launch
 from fixture_kit import FILES, write_kit
+from kitbuilder.build import build_kit
+from kitbuilder.errors import KitError
+from kitbuilder.mkdocs.audio import BackgroundAudio
+from kitbuilder.mkdocs.live import LiveErrors
 from test_site import MKDOCS_YML
 
 
@@ -165,3 +173,38 @@ def test_an_edited_scene_keeps_its_previous_recording_until_the_new_one_is_ready
                 browser.close()
 
     in_own_thread(listen)
+
+
+def test_a_mistake_met_by_the_background_audio_as_well_is_listed_once(tmp_path: Path) -> None:
+    """The story's audio is made in a thread of its own from the same sources: when it meets
+    the editor's mistake while the site rebuilds, it logs it too, and the page must not list
+    it twice (it once read « 2 problèmes » for one mistake)."""
+    write_kit(tmp_path)
+    sheet = tmp_path / "kit" / "fiches" / "regles.yml"
+    sheet.write_text(FILES["fiches/regles.yml"].replace("purpose:", "purpse:", 1))
+    plugin_log = logging.getLogger("mkdocs.plugins.kitbuilder.mkdocs.kit_plugin")
+
+    def kit(**options: bool) -> object:
+        return build_kit(tmp_path / "kit", tmp_path / "cache", **options)
+
+    def rebuild() -> None:  # what the kit plugin does on a rebuild, audio made meanwhile
+        background = threading.Thread(target=BackgroundAudio._run,
+                                      args=(kit, tmp_path / "ready"))
+        background.start()
+        background.join()
+        try:
+            kit(wait_for_audio=False)
+        except KitError as exc:
+            for problem in exc.problems:
+                plugin_log.error(str(problem))
+            raise PluginError("le kit contient 1 problème") from None
+
+    server = LiveReloadServer(builder=rebuild, host="127.0.0.1", port=0, root=str(tmp_path))
+    try:
+        errors = LiveErrors(server)
+        errors.build()
+    finally:
+        server.server_close()
+    [problem] = errors.problems
+    assert problem.startswith("kit/fiches/regles.yml:2: "), problem
+    assert "purpse" in problem

@@ -37,14 +37,18 @@ _PAGE_PATH = re.compile(r"(?:/|\.html|/[^./]*)$")  # what asks for a page, not a
 
 
 class _Collect(logging.Handler):
-    """The warnings and errors MkDocs and the plugins log during one build."""
+    """The warnings and errors MkDocs and the plugins log during one build, from the thread
+    that runs it: the story's audio, made meanwhile in a thread of its own from the same
+    sources, logs the same mistake again, and the page would count it twice."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
+        self._thread = threading.get_ident()
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(_PREFIX.sub("", record.getMessage()))
+        if record.thread == self._thread:
+            self.messages.append(_PREFIX.sub("", record.getMessage()))
 
 
 class LiveErrors:
