@@ -100,6 +100,10 @@ def audit(built_site: Path, base_url: str, browser) -> Audit:
         page.close()
         small = phone.new_page()
         small.goto(url, wait_until="networkidle")
+        # On a phone, wide tables scroll: their regions must be reachable by the keyboard.
+        found.axe += [f"{path} [360 px] {v['id']} ({v['impact']}): "
+                      f"{v['nodes'][0]['target']} — {v['help']}"
+                      for v in axe.run(small).response["violations"]]
         width = small.evaluate("document.documentElement.scrollWidth")
         if width > 360:
             found.overflow.append(f"{path}: {width} px wide at 360 px")
@@ -161,6 +165,28 @@ def test_keyboard_reaches_the_skip_link_first_and_focus_is_always_visible(base_u
     page.close()
     assert stops[0]["what"] == "A Aller au contenu", stops[0]
     assert [s["what"] for s in stops if not s["ring"]] == []
+
+
+def test_a_wide_table_scrolls_from_the_keyboard_on_a_phone(base_url, browser):
+    """The summary table is wider than a phone (or a page zoomed to 200 %): Tab reaches its
+    region, with a visible ring, and the arrow keys scroll it."""
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto(base_url + "kit/tableau/", wait_until="networkidle")
+    region = page.locator(".md-content .kit-table").first
+    assert region.evaluate("r => r.scrollWidth > r.clientWidth + 100")
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if region.evaluate("r => r === document.activeElement"):
+            break
+    else:
+        raise AssertionError("Tab never reached the table's region")
+    assert region.get_attribute("aria-label") == "Tableau 1"
+    assert region.evaluate("r => getComputedStyle(r).outlineStyle") != "none"
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.md-content .kit-table')"
+                           ".scrollLeft > 0")
+    page.close()
 
 
 def _pdf_pages(pdf: bytes) -> int:

@@ -89,8 +89,8 @@ class KitPlugin(BasePlugin[KitConfig]):
         # script and one hash, the CSP header of every response 216 bytes shorter.
         if config.site_url and "scope" not in config.extra:
             config.extra["scope"] = urlsplit(config.site_url).path or "/"
-        if "attr_list" not in config.markdown_extensions:  # the kit's pages use { .class }
-            config.markdown_extensions.append("attr_list")
+        config.markdown_extensions += [extension for extension in inputs.MARKDOWN_EXTENSIONS
+                                       if extension not in config.markdown_extensions]
         kit_dir = self._path(config, self.config.kit_dir)
         audio_dir = self._path(config, self.config.audio_dir)
         cache = self._path(config, self.config.cache_dir)

@@ -18,7 +18,7 @@ from kitbuilder.render import bundle, offers, pages
 from kitbuilder.render.escape import esc
 from kitbuilder.typography import NBSP
 
-VERSION = "4"  # change it when the offline pages change for the same sources
+VERSION = "5"  # change it when the offline pages change for the same sources
 FOLDER = "pages"  # in the zip, beside the Word files
 START = "ouvrir-le-kit.html"  # in the zip's top folder: the way in
 # What LISEZMOI.txt says of START.
@@ -37,7 +37,8 @@ FONTS = ("atkinson-hyperlegible-latin-400-normal.woff2",
 # Loaded by the start page from the pages' folder: present only when the zip was extracted.
 START_SCRIPT = "ouvrir-le-kit.js"
 _LINK = re.compile(r'(?P<attr>href|src)="(?P<url>[^"]*)"')
-_EXTENSIONS = ["kitbuilder.markdown_typography", "toc", "tables", "attr_list"]
+_EXTENSIONS = ["kitbuilder.markdown_typography", "toc", "tables", "kitbuilder.markdown_tables",
+               "attr_list"]
 
 _FONT_FACES = "".join(
     f'@font-face {{ font-family: "Atkinson Hyperlegible"; font-style: {style}; '
@@ -58,7 +59,9 @@ a:focus-visible, button:focus-visible { outline: 3px solid #b3400f; outline-offs
 h1 { font-size: 1.8rem; line-height: 1.2; color: #1f4e5f; }
 h2 { font-size: 1.35rem; margin-top: 1.6em; }
 h3 { font-size: 1.1rem; margin-top: 1.2em; }
-.scroll { overflow-x: auto; }
+/* A wide table scrolls in its own region, not the whole page (kitbuilder.markdown_tables). */
+.kit-table { overflow-x: auto; }
+.kit-table:focus-visible { outline: 3px solid #b3400f; outline-offset: 2px; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid #999; padding: 0.35em 0.5em; vertical-align: top; text-align: left; }
 .md-button { font: inherit; padding: 0.4em 1em; border: 2px solid #1f4e5f; background: #fff;
@@ -174,13 +177,6 @@ def _page(kit: Kit, path: str, source: str, names: dict[str, str], site: Site) -
     # A link to a site page that has no public address (the kit built alone) goes nowhere
     # offline: its words stay, the link goes.
     body = _DEAD.sub(r"\g<words>", body)
-    # A wide table scrolls in its own region, not the whole page (phones).
-    tables = iter(range(1, body.count("<table") + 1))
-    # A sheet's writing table comes in its own region already (render/pages.py).
-    body = re.sub(r'<div class="kit-fill-wrap".*?</table></div>|<table.*?</table>',
-                  lambda m: m[0] if m[0].startswith("<div") else
-                  f'<div class="scroll" tabindex="0" role="region" '
-                  f'aria-label="Tableau {next(tables)}">{m[0]}</div>', body, flags=re.DOTALL)
     title = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.DOTALL)
     heading = re.sub(r"<[^>]+>", "", title[1]) if title else kit.title
     # The index's heading is the kit's title: its header does not say it a second time.

@@ -115,8 +115,8 @@ def export(config_file: Path, out: Path, *, now: datetime | None = None,
                                *inputs.kit_stylesheets(added, base)]
         config["extra_javascript"] = [*config.get("extra_javascript", []), *inputs.SCRIPTS]
         extensions = config.setdefault("markdown_extensions", [])
-        if "attr_list" not in [next(iter(e)) if isinstance(e, dict) else e for e in extensions]:
-            extensions.append("attr_list")  # the kit's pages use { .class }
+        named = [next(iter(e)) if isinstance(e, dict) else e for e in extensions]
+        extensions += [e for e in inputs.MARKDOWN_EXTENSIONS if e not in named]
     if nav:
         config["nav"] = _typeset_titles(nav)
     _write(out, config, root, pages, generated, files)

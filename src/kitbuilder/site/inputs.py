@@ -28,6 +28,9 @@ if TYPE_CHECKING:  # the MkDocs plugin imports this module on every build, the b
 STYLESHEETS = ("assets/kitbuilder/kit.css", "assets/kitbuilder/form.css",
                "assets/kitbuilder/kit-audio.css", "assets/kitbuilder/kit-identity.css")
 SCRIPTS = ("assets/kitbuilder/print.js", "assets/kitbuilder/kit-audio.js")
+# The Markdown extensions the kit's pages need: `{ .class }` attributes, and their tables in
+# regions the keyboard can scroll.
+MARKDOWN_EXTENSIONS = ("attr_list", "kitbuilder.markdown_tables")
 ICS = "agenda.ics"
 
 # The `src` of a story page's player, written relative to the page's Markdown file like a link.
